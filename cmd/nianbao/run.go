@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"sort"
+	"strings"
+)
+
+// version is set with -ldflags "-X main.version=…".
+var version = ""
+
+// command is one subcommand: its one-line summary and its entry point.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// commands returns the subcommands by name. Each lives in its own file.
+func commands() map[string]command {
+	return map[string]command{
+		"parse":   {"parse report files (HTML, text, PDF, DOCX) and print JSON or CSV", runParse},
+		"version": {"print the version", runVersion},
+	}
+}
+
+// run dispatches args to a subcommand.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout, cmds)
+		if len(args) == 0 {
+			return usageError{msg: "no command given"}
+		}
+		return nil
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		return usageError{msg: fmt.Sprintf("unknown command %q", args[0]), hint: "run 'nianbao help' for the list of commands"}
+	}
+	return c.run(ctx, args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "nianbao: an archive of 政府信息公开工作年度报告")
+	fmt.Fprintln(w, "\nUsage: nianbao <command> [flags]\n\nCommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'nianbao <command> -h' for a command's flags and exit statuses.")
+}
+
+func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	v := version
+	if v == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			v = bi.Main.Version
+		}
+	}
+	fmt.Fprintln(stdout, "nianbao", v)
+	return nil
+}
+
+// usageError is a mistake in the command line; exit status 2.
+type usageError struct {
+	msg  string
+	hint string
+}
+
+func (e usageError) Error() string {
+	if e.hint == "" {
+		return e.msg
+	}
+	return e.msg + " (" + e.hint + ")"
+}
+
+// partialError says the command did its work but some items failed; exit
+// status 3.
+type partialError struct{ err error }
+
+func (e partialError) Error() string { return e.err.Error() }
+func (e partialError) Unwrap() error { return e.err }
+
+// errSilent marks an error whose message was already printed.
+var errSilent = errors.New("")
+
+// Exit statuses, listed in every subcommand's help.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitPartial     = 3
+	exitLocked      = 4
+	exitInterrupted = 130
+)
+
+// exitCode maps an error to the process exit status, in one place.
+func exitCode(err error) int {
+	var ue usageError
+	var pe partialError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.Is(err, errLocked):
+		return exitLocked
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &pe):
+		return exitPartial
+	}
+	return exitFailure
+}
+
+// errLocked is returned (wrapped) when the store is held by another process.
+var errLocked = errors.New("database is locked")
+
+func errorMessage(err error) string {
+	if errors.Is(err, errSilent) {
+		return ""
+	}
+	return strings.TrimSpace(err.Error())
+}
