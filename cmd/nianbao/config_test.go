@@ -1,0 +1,193 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func parseString(t *testing.T, s string) (*Config, error) {
+	t.Helper()
+	cfg, err := ParseConfig(strings.NewReader(s))
+	if err != nil {
+		return nil, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func TestParseConfig_Defaults(t *testing.T) {
+	cfg, err := parseString(t, `
+sites:
+  - name: 湛江市司法局
+    start: ["https://www.zhanjiang.gov.cn/zjsfw/bmdh/sfj/zwgk/xxgknb/"]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := DefaultConfig()
+	if cfg.DB != "data/nianbao.db" || cfg.DB != def.DB {
+		t.Errorf("db = %q, want data/nianbao.db", cfg.DB)
+	}
+	if cfg.UserAgent != "nianbao/1.0 (+https://example.org/contact)" {
+		t.Errorf("user_agent = %q", cfg.UserAgent)
+	}
+	if cfg.Delay.D() != time.Second || cfg.Parallelism != 2 || cfg.ConcurrentSites != 4 {
+		t.Errorf("delay %v parallelism %d concurrent_sites %d, want 1s 2 4", cfg.Delay, cfg.Parallelism, cfg.ConcurrentSites)
+	}
+	if cfg.MaxBodySize != 50<<20 || cfg.Retries != 3 || cfg.Timeout.D() != time.Minute {
+		t.Errorf("max_body_size %d retries %d timeout %v, want 52428800 3 1m0s", cfg.MaxBodySize, cfg.Retries, cfg.Timeout)
+	}
+	s := cfg.Sites[0]
+	if got := siteDomains(s); len(got) != 1 || got[0] != "www.zhanjiang.gov.cn" {
+		t.Errorf("allowed domains = %v, want [www.zhanjiang.gov.cn]", got)
+	}
+	if cfg.siteDelay(s) != time.Second || cfg.siteParallelism(s) != 2 {
+		t.Errorf("site delay %v parallelism %d, want the global 1s and 2", cfg.siteDelay(s), cfg.siteParallelism(s))
+	}
+}
+
+func TestParseConfig_DurationsAndOverrides(t *testing.T) {
+	cfg, err := parseString(t, `
+delay: 50ms
+timeout: 2m30s
+max_body_size: 512KiB
+parallelism: 8
+schedule: "@every 12h"
+sites:
+  - name: a
+    start: ["http://a.example/"]
+    delay: 0s
+    parallelism: 3
+    max_pages: 10
+    allowed_domains: [a.example, b.example]
+    report_pattern: '年报\d+'
+  - name: b
+    start: ["http://b.example/x/", "http://c.example/y/"]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Delay.D() != 50*time.Millisecond || cfg.Timeout.D() != 150*time.Second || cfg.MaxBodySize != 512<<10 {
+		t.Errorf("delay %v timeout %v size %d", cfg.Delay, cfg.Timeout, cfg.MaxBodySize)
+	}
+	a, b := cfg.Sites[0], cfg.Sites[1]
+	if cfg.siteDelay(a) != 0 || cfg.siteParallelism(a) != 3 || a.MaxPages != 10 {
+		t.Errorf("site a: delay %v parallelism %d max_pages %d, want 0s 3 10", cfg.siteDelay(a), cfg.siteParallelism(a), a.MaxPages)
+	}
+	if cfg.siteDelay(b) != 50*time.Millisecond || cfg.siteParallelism(b) != 8 {
+		t.Errorf("site b: delay %v parallelism %d, want 50ms 8", cfg.siteDelay(b), cfg.siteParallelism(b))
+	}
+	if got := strings.Join(siteDomains(b), ","); got != "b.example,c.example" {
+		t.Errorf("site b domains = %s", got)
+	}
+}
+
+func TestParseConfig_Errors(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		line       int
+		key, msg   string
+	}{
+		{"TypoKey", "sites:\n  - name: a\n    start: [\"http://a.example/\"]\n    list_ulr: x\n", 4, "sites[0].list_ulr", `unknown key "list_ulr"`},
+		{"TopTypo", "dealy: 1s\nsites: []\n", 1, "dealy", `did you mean "delay"`},
+		{"BadDuration", "delay: 1 sec\n", 1, "delay", `invalid duration "1 sec"`},
+		{"BadSiteDuration", "sites:\n  - name: a\n    start: [\"http://a.example/\"]\n    delay: fast\n", 4, "sites[0].delay", "invalid duration"},
+		{"BadInt", "parallelism: two\n", 1, "parallelism", "cannot unmarshal"},
+		{"StartNotList", "sites:\n  - name: a\n    start: http://a.example/\n", 3, "sites[0].start", "want a list"},
+		{"BadRegex", "sites:\n  - name: a\n    start: [\"http://a.example/\"]\n    report_pattern: '年报(('\n", 4, "sites[0].report_pattern", "invalid regular expression"},
+		{"RelativeStart", "sites:\n  - name: a\n    start: [\"/zwgk/\"]\n", 3, "sites[0].start[0]", "not an absolute http(s) URL"},
+		{"NoName", "sites:\n  - start: [\"http://a.example/\"]\n", 2, "sites[0].name", "needs a name"},
+		{"DupName", "sites:\n  - name: a\n    start: [\"http://a.example/\"]\n  - name: a\n    start: [\"http://b.example/\"]\n", 4, "sites[1].name", "also sites[0]"},
+		{"StartOffDomain", "sites:\n  - name: a\n    start: [\"http://a.example/\"]\n    allowed_domains: [b.example]\n", 3, "sites[0].start[0]", "not in allowed_domains"},
+		{"BadSchedule", "schedule: every night\nsites:\n  - name: a\n    start: [\"http://a.example/\"]\n", 1, "schedule", "want 5 cron fields"},
+		{"ZeroParallelism", "parallelism: 0\nsites:\n  - name: a\n    start: [\"http://a.example/\"]\n", 1, "parallelism", "at least 1"},
+		{"NoSites", "db: x.db\n", 0, "sites", "no sites"},
+		{"BadSize", "max_body_size: lots\n", 1, "max_body_size", "invalid size"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseString(t, tc.yaml)
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want a *ConfigError", err)
+			}
+			if ce.Line != tc.line || ce.Key != tc.key || !strings.Contains(ce.Err.Error(), tc.msg) {
+				t.Errorf("got line %d key %q msg %q; want line %d key %q msg containing %q", ce.Line, ce.Key, ce.Err, tc.line, tc.key, tc.msg)
+			}
+		})
+	}
+}
+
+func TestReadConfig_ErrorNamesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(path, []byte("db: x.db\nsites:\n  - name: a\n    strat: [\"http://a.example/\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadConfig(path)
+	want := path + `:4: sites[0].strat: unknown key "strat" (did you mean "start"?)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+}
+
+// TestReadConfig_ShippedConfigs loads every configs/*.yaml so the shipped
+// catalogue cannot rot.
+func TestReadConfig_ShippedConfigs(t *testing.T) {
+	paths, err := filepath.Glob("../../configs/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) < 2 {
+		t.Fatalf("found %d shipped configs, want sites.yaml and example.yaml", len(paths))
+	}
+	for _, p := range paths {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			cfg, err := ReadConfig(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range cfg.Sites {
+				for _, d := range siteDomains(s) {
+					if !strings.HasSuffix(d, ".gov.cn") {
+						t.Errorf("site %s: domain %s is not a gov.cn host", s.Name, d)
+					}
+				}
+			}
+			if filepath.Base(p) != "sites.yaml" {
+				return
+			}
+			// The catalogue holds the 湛江 columns of spec/sites.md and one
+			// site of each CMS family.
+			var starts []string
+			for _, s := range cfg.Sites {
+				starts = append(starts, s.Start...)
+			}
+			all := strings.Join(starts, "\n")
+			for _, want := range []string{
+				"/sfj/zwgk/xxgknb/", "/whgdj/zwgk/zfxxgknb/", "/dfz/zwgk/xxgkndbg/", "/gyxxhj/zwgk/xxgknb/",
+				"cghzf.zhanjiang.gov.cn/zwgk/xxgk/zfxxgkgzndbg/", "www.zetdz.gov.cn/wz/zwgk/zwgknb/",
+				"www.zhanjiang.gov.cn/gkmlpt/", "/col/col", "/xxgk/xxgknb/",
+			} {
+				if !strings.Contains(all, want) {
+					t.Errorf("sites.yaml has no start URL containing %s", want)
+				}
+			}
+			if len(cfg.Sites) < 12 {
+				t.Errorf("sites.yaml has %d sites, want at least 12", len(cfg.Sites))
+			}
+		})
+	}
+}
+
+func TestCheckSchedule(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"": true, "0 2 * * *": true, "@daily": true, "@every 12h": true, "CRON_TZ=Asia/Shanghai 30 1 * * 1-5": true,
+		"@every 10ms": false, "0 2 * *": false, "CRON_TZ=Mars/Base 0 2 * * *": false, "0 2 * * $": false,
+	} {
+		if err := checkSchedule(s); (err == nil) != ok {
+			t.Errorf("checkSchedule(%q) = %v, want ok=%v", s, err, ok)
+		}
+	}
+}
