@@ -1,0 +1,207 @@
+package crawler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// DefaultUserAgent is sent when Options.UserAgent is empty. Real crawls
+// should name a contact instead.
+const DefaultUserAgent = "nianbao/1.0 (+https://github.com/nianbao; annual-report archive)"
+
+// Options configures a Crawler. The zero value is usable: each field says
+// what its zero value means; DefaultOptions holds the recommended settings.
+type Options struct {
+	// UserAgent is sent with every request (and matched against robots.txt
+	// groups). Empty means DefaultUserAgent.
+	UserAgent string
+	// Delay is the pause between two requests to one host, per parallel
+	// slot. Zero means no delay; DefaultOptions uses 1s.
+	Delay time.Duration
+	// RandomDelay is the extra random jitter added to Delay, uniformly in
+	// [0, RandomDelay). Zero means Delay/2; negative means no jitter.
+	RandomDelay time.Duration
+	// Parallelism is the number of requests in flight per host. Zero means
+	// 2.
+	Parallelism int
+	// MaxBodySize caps a response body in bytes. A longer body is a failure
+	// ("truncated"), never delivered. Zero means 50 MB; negative means no
+	// cap.
+	MaxBodySize int64
+	// Timeout bounds one attempt of one request, body included. Zero means
+	// 30s.
+	Timeout time.Duration
+	// Retries is the number of extra attempts after a timeout, a network
+	// error, 429 or 5xx. Zero means no retry; DefaultOptions uses 3.
+	Retries int
+	// RetryBackoff is the wait before the first retry; it doubles for each
+	// further one (with jitter). Zero means 1s.
+	RetryBackoff time.Duration
+	// MaxRetryWait caps a single backoff or Retry-After wait. A Retry-After
+	// longer than that is cut to it. Zero means 2 minutes.
+	MaxRetryWait time.Duration
+	// IgnoreRobots disables robots.txt. False (the default) honours it: a
+	// disallowed URL is never requested and is counted as failure "robots".
+	IgnoreRobots bool
+	// Logger receives debug and warning logs. Nil means discard.
+	Logger *slog.Logger
+	// State keeps validators, hashes and queues between runs. Nil means a
+	// fresh MemState owned by the Crawler (so runs of one Crawler share it).
+	State State
+	// OnEvent, when set, receives progress events, one at a time. Nil means
+	// no events.
+	OnEvent func(Event)
+	// Transport is the HTTP transport under the crawler's retry layer. Nil
+	// means a clone of http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// DefaultOptions are the recommended settings for real sites.
+var DefaultOptions = Options{
+	UserAgent:    DefaultUserAgent,
+	Delay:        time.Second,
+	Parallelism:  2,
+	MaxBodySize:  50 << 20,
+	Timeout:      30 * time.Second,
+	Retries:      3,
+	RetryBackoff: time.Second,
+	MaxRetryWait: 2 * time.Minute,
+}
+
+// Site is one site of the catalogue: where a crawl starts, which hosts it may
+// visit and optional overrides. Only Name and Start are required.
+type Site struct {
+	// Name identifies the site (the organ's name); it keys the site's queue
+	// in State and is copied into every Document.
+	Name string
+	// Start lists the absolute URLs the crawl starts from: a report column,
+	// a portal's 信息公开 page, a gkmlpt index (with its #category), a
+	// Hanweb col page.
+	Start []string
+	// AllowedDomains are the hosts that may be fetched. An entry matches its
+	// host exactly, and a leading "." or "*." matches every sub-domain too.
+	// Empty means the hosts of Start. Ports are ignored.
+	AllowedDomains []string
+	// Delay overrides Options.Delay for this site; nil means Options.Delay.
+	Delay *time.Duration
+	// Parallelism overrides Options.Parallelism; zero means
+	// Options.Parallelism.
+	Parallelism int
+	// MaxPages stops the run after this many fetched pages (requests that got
+	// a response, list pages included); the rest of the queue stays in State
+	// for the next run. Zero means no cap.
+	MaxPages int
+	// ReportPattern, when set, is a regular expression that replaces the
+	// default report heuristics: a link whose text, title or URL matches it
+	// is a report (the exclusions 解读/图解/要点/通知/制度/格式 still apply to
+	// its text).
+	ReportPattern string
+	// ListPattern, when set, is a regular expression that replaces the
+	// default column heuristics: a link whose URL matches it is followed as a
+	// list page. Pagination (index_N, ?page=N, 下一页, gkmlpt, Hanweb) is
+	// always followed.
+	ListPattern string
+}
+
+// Validate checks the site: a name, at least one absolute http(s) start URL
+// and valid patterns. The error wraps ErrInvalidSite.
+func (s Site) Validate() error {
+	if strings.TrimSpace(s.Name) == "" {
+		return fmt.Errorf("%w: no name", ErrInvalidSite)
+	}
+	if len(s.Start) == 0 {
+		return fmt.Errorf("%w: site %s: no start URL", ErrInvalidSite, s.Name)
+	}
+	for _, raw := range s.Start {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return fmt.Errorf("%w: site %s: start URL %q: %w", ErrInvalidSite, s.Name, raw, err)
+		}
+		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%w: site %s: start URL %q: not an absolute http(s) URL", ErrInvalidSite, s.Name, raw)
+		}
+	}
+	for _, p := range []struct{ name, re string }{{"report pattern", s.ReportPattern}, {"list pattern", s.ListPattern}} {
+		if p.re == "" {
+			continue
+		}
+		if _, err := regexp.Compile(p.re); err != nil {
+			return fmt.Errorf("%w: site %s: %s: %w", ErrInvalidSite, s.Name, p.name, err)
+		}
+	}
+	if s.Parallelism < 0 || s.MaxPages < 0 {
+		return fmt.Errorf("%w: site %s: negative parallelism or max pages", ErrInvalidSite, s.Name)
+	}
+	return nil
+}
+
+// Crawler fetches sites. It is safe for concurrent use: several Fetch calls
+// (for different sites) may run at once. It holds no goroutine between
+// calls.
+type Crawler struct {
+	opts Options
+}
+
+// New returns a Crawler with opts, zero fields replaced by their documented
+// defaults.
+func New(opts Options) *Crawler {
+	if opts.UserAgent == "" {
+		opts.UserAgent = DefaultUserAgent
+	}
+	if opts.RandomDelay == 0 {
+		opts.RandomDelay = opts.Delay / 2
+	}
+	if opts.RandomDelay < 0 {
+		opts.RandomDelay = 0
+	}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = 2
+	}
+	if opts.MaxBodySize == 0 {
+		opts.MaxBodySize = 50 << 20
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.Retries < 0 {
+		opts.Retries = 0
+	}
+	if opts.RetryBackoff <= 0 {
+		opts.RetryBackoff = time.Second
+	}
+	if opts.MaxRetryWait <= 0 {
+		opts.MaxRetryWait = 2 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.State == nil {
+		opts.State = NewMemState()
+	}
+	if opts.Transport == nil {
+		opts.Transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	return &Crawler{opts: opts}
+}
+
+// Fetch makes one pass over site and hands every document to sink as it
+// arrives. If site's queue in State holds items of an interrupted run, Fetch
+// resumes them instead of starting again from the start pages; items that
+// failed in an earlier run are retried either way.
+//
+// Fetch returns when the queue is empty, when MaxPages is reached, when ctx
+// is done or when the sink returns an error. The error is nil when every URL
+// succeeded; otherwise it joins one *FetchError per failed URL, ctx.Err()
+// if the run was interrupted (the queue stays in State), and the sink's
+// error if the sink stopped the run. Stats are valid in every case. A site
+// that fails Validate returns an error wrapping ErrInvalidSite and no
+// request is made.
+func (c *Crawler) Fetch(ctx context.Context, site Site, sink Sink) (Stats, error) {
+	return c.fetch(ctx, site, sink)
+}

@@ -1,0 +1,61 @@
+package crawler
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. A *FetchError wraps one of them (or a network error) as its
+// Err, so callers test the cause with errors.Is.
+var (
+	// ErrRobotsDisallowed means robots.txt disallows the URL; it was never
+	// requested.
+	ErrRobotsDisallowed = errors.New("crawler: disallowed by robots.txt")
+
+	// ErrBlocked means the server answered with an anti-bot challenge or a
+	// block page (瑞数 $_ts, 加速乐 __jsluid, 网站卫士, a 403 wall, a tiny
+	// JS-only page…). Such a response is never delivered as a document.
+	ErrBlocked = errors.New("crawler: blocked by the site")
+
+	// ErrTruncated means the body was longer than Options.MaxBodySize, or
+	// shorter than its Content-Length; it is never delivered as complete.
+	ErrTruncated = errors.New("crawler: body truncated")
+
+	// ErrOffsiteRedirect means a redirect pointed outside the site's allowed
+	// domains and was not followed.
+	ErrOffsiteRedirect = errors.New("crawler: redirect leaves the allowed domains")
+
+	// ErrStatus means the final response had an unexpected HTTP status (after
+	// retries for 429 and 5xx); FetchError.Status holds it.
+	ErrStatus = errors.New("crawler: unexpected HTTP status")
+
+	// ErrInvalidSite means a Site failed validation (no name, no start URL,
+	// a bad URL or pattern).
+	ErrInvalidSite = errors.New("crawler: invalid site")
+)
+
+// FetchError is the failure of one URL. Fetch returns these, joined, for
+// every URL that finally failed.
+type FetchError struct {
+	// URL is the URL that failed.
+	URL string
+	// Status is the final HTTP status, 0 when no response was received.
+	Status int
+	// Reason is the short failure class also used in Stats.Failures and
+	// Event.Reason: "robots", "blocked: <kind>", "truncated",
+	// "offsite redirect", "http <status>", "timeout", "network", "invalid url".
+	Reason string
+	// Err is the cause: one of the sentinels above or a network error.
+	Err error
+}
+
+// Error implements error.
+func (e *FetchError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("crawler: fetch %s: %s", e.URL, e.Reason)
+	}
+	return fmt.Sprintf("crawler: fetch %s: %s: %v", e.URL, e.Reason, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *FetchError) Unwrap() error { return e.Err }
