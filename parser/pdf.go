@@ -1,0 +1,360 @@
+package parser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/klippa-app/go-pdfium"
+	"github.com/klippa-app/go-pdfium/enums"
+	"github.com/klippa-app/go-pdfium/references"
+	"github.com/klippa-app/go-pdfium/requests"
+	"github.com/klippa-app/go-pdfium/webassembly"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// PDFs are read with PDFium compiled to WebAssembly and run by wazero: pure
+// Go, no cgo, no external program. Compiling the module takes about 4 s, so
+// the engine starts on the first PDF a Parser sees and is reused by later
+// ones; with Options.PDFCacheDir the compiled code is cached on disk and a
+// later process starts in about 0.1 s.
+
+// Limits on what one PDF may cost. Annual reports have 3–40 pages.
+const (
+	pdfMaxPages        = 300
+	pdfMaxCharsPerPage = 50000
+	pdfMaxObjsPerPage  = 20000
+)
+
+// pdfEngine is one PDFium WebAssembly instance. PDFium is not re-entrant,
+// so documents are read one at a time.
+type pdfEngine struct {
+	mu    sync.Mutex // serialises use of inst: one document at a time
+	pool  pdfium.Pool
+	inst  pdfium.Pdfium
+	cache wazero.CompilationCache // nil without Options.PDFCacheDir
+}
+
+// startPDFEngine compiles and instantiates PDFium. cacheDir, when not empty,
+// holds wazero's compilation cache.
+func startPDFEngine(cacheDir string) (*pdfEngine, error) {
+	rc := wazero.NewRuntimeConfig()
+	var cache wazero.CompilationCache
+	if cacheDir != "" {
+		c, err := wazero.NewCompilationCacheWithDir(cacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("open pdf engine cache %s: %w", cacheDir, err)
+		}
+		cache = c
+		rc = rc.WithCompilationCache(c)
+	}
+	// The bundled PDFium lowers setjmp/longjmp to WebAssembly exception
+	// handling; any custom RuntimeConfig must enable it (dependencies.md §3.5).
+	rc = rc.WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling)
+	pool, err := webassembly.Init(webassembly.Config{
+		MinIdle:       1,
+		MaxIdle:       1,
+		MaxTotal:      1,
+		RuntimeConfig: rc,
+		// Documents are handed over as bytes: mount no host directory.
+		FSConfig: wazero.NewFSConfig(),
+		Stdout:   io.Discard,
+		Stderr:   io.Discard,
+	})
+	if err != nil {
+		if cache != nil {
+			cache.Close(context.Background())
+		}
+		return nil, fmt.Errorf("start pdf engine: %w", err)
+	}
+	inst, err := pool.GetInstance(30 * time.Second)
+	if err != nil {
+		pool.Close()
+		if cache != nil {
+			cache.Close(context.Background())
+		}
+		return nil, fmt.Errorf("start pdf engine instance: %w", err)
+	}
+	return &pdfEngine{pool: pool, inst: inst, cache: cache}, nil
+}
+
+func (e *pdfEngine) close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	if e.inst != nil {
+		errs = append(errs, e.inst.Close())
+	}
+	if e.pool != nil {
+		errs = append(errs, e.pool.Close())
+	}
+	if e.cache != nil {
+		errs = append(errs, e.cache.Close(context.Background()))
+	}
+	e.inst, e.pool, e.cache = nil, nil, nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close pdf engine: %w", err)
+	}
+	return nil
+}
+
+// engine returns the Parser's PDF engine, starting it on first use.
+func (p *Parser) engine() (*pdfEngine, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pdf != nil {
+		return p.pdf, nil
+	}
+	e, err := startPDFEngine(p.opts.PDFCacheDir)
+	if err != nil {
+		return nil, err
+	}
+	p.pdf = e
+	return e, nil
+}
+
+// extractPDF reads the text of a PDF with its coordinates and rebuilds its
+// tables from the ruling lines and glyph positions (see pdflayout.go).
+func (p *Parser) extractPDF(body []byte, src Source) (*document, error) {
+	e, err := p.engine()
+	if err != nil {
+		return nil, &ParseError{Source: src.URL, Where: "pdf engine", Err: err}
+	}
+	pages, info, err := e.read(body)
+	if err != nil {
+		return nil, &ParseError{Source: src.URL, Where: "pdf", Err: err}
+	}
+	doc := &document{input: "pdf"}
+	nchars, nimages := 0, 0
+	for _, pg := range pages {
+		nchars += len(pg.chars)
+		nimages += pg.images
+	}
+	// A page of text has hundreds of glyphs; a scan has none, or a few
+	// from an OCR-less stamp or page number.
+	if nchars < 20*len(pages) && nchars < 100 {
+		what := "scanned pdf"
+		if nimages == 0 {
+			what = "pdf without text"
+		}
+		doc.noTables = "tables not extractable: " + what
+		doc.meta = pdfMeta(info, nil, src)
+		return doc, nil
+	}
+	var b lineBuilder
+	layoutPDF(pages, &b)
+	doc.lines = b.lines
+	doc.meta = pdfMeta(info, doc.lines, src)
+	return doc, nil
+}
+
+// pdfInfo is the part of a PDF's info dictionary the parser uses.
+type pdfInfo struct {
+	title, created string
+}
+
+// read opens body and returns its pages' glyphs and ruling lines.
+func (e *pdfEngine) read(body []byte) (pages []pdfPage, info pdfInfo, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.inst == nil {
+		return nil, info, errors.New("pdf engine closed")
+	}
+	in := e.inst
+	opened, err := in.OpenDocument(&requests.OpenDocument{File: &body})
+	if err != nil {
+		return nil, info, fmt.Errorf("open: %w: %w", ErrCorrupt, err)
+	}
+	defer in.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: opened.Document})
+	doc := opened.Document
+	if m, err := in.FPDF_GetMetaText(&requests.FPDF_GetMetaText{Document: doc, Tag: "Title"}); err == nil {
+		info.title = strings.TrimSpace(m.Value)
+	}
+	if m, err := in.FPDF_GetMetaText(&requests.FPDF_GetMetaText{Document: doc, Tag: "CreationDate"}); err == nil {
+		info.created = m.Value
+	}
+	pc, err := in.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc})
+	if err != nil {
+		return nil, info, fmt.Errorf("count pages: %w: %w", ErrCorrupt, err)
+	}
+	n := min(pc.PageCount, pdfMaxPages)
+	for i := range n {
+		pg, err := readPDFPage(in, doc, i)
+		if err != nil {
+			return nil, info, fmt.Errorf("page %d: %w: %w", i+1, ErrCorrupt, err)
+		}
+		pages = append(pages, pg)
+	}
+	return pages, info, nil
+}
+
+func readPDFPage(in pdfium.Pdfium, doc references.FPDF_DOCUMENT, index int) (pdfPage, error) {
+	var pg pdfPage
+	loaded, err := in.FPDF_LoadPage(&requests.FPDF_LoadPage{Document: doc, Index: index})
+	if err != nil {
+		return pg, err
+	}
+	defer in.FPDF_ClosePage(&requests.FPDF_ClosePage{Page: loaded.Page})
+	ref := requests.Page{ByReference: &loaded.Page}
+	if w, err := in.FPDF_GetPageWidthF(&requests.FPDF_GetPageWidthF{Page: ref}); err == nil {
+		pg.w = float64(w.PageWidth)
+	}
+	if h, err := in.FPDF_GetPageHeightF(&requests.FPDF_GetPageHeightF{Page: ref}); err == nil {
+		pg.h = float64(h.PageHeight)
+	}
+	st, err := in.GetPageTextStructured(&requests.GetPageTextStructured{Page: ref, Mode: requests.GetPageTextStructuredModeChars})
+	if err != nil {
+		return pg, fmt.Errorf("read text: %w", err)
+	}
+	for _, c := range st.Chars {
+		r := []rune(c.Text)
+		if len(r) != 1 || !keepPDFRune(r[0]) {
+			continue
+		}
+		pos := c.PointPosition
+		if pos.Right <= pos.Left && pos.Top <= pos.Bottom {
+			continue // a generated space or line break has no box
+		}
+		pg.chars = append(pg.chars, pdfChar{r: r[0], l: pos.Left, b: pos.Bottom, rt: pos.Right, t: pos.Top, angle: c.Angle})
+		if len(pg.chars) >= pdfMaxCharsPerPage {
+			break
+		}
+	}
+	cnt, err := in.FPDFPage_CountObjects(&requests.FPDFPage_CountObjects{Page: ref})
+	if err != nil {
+		return pg, fmt.Errorf("count objects: %w", err)
+	}
+	for j := range min(cnt.Count, pdfMaxObjsPerPage) {
+		o, err := in.FPDFPage_GetObject(&requests.FPDFPage_GetObject{Page: ref, Index: j})
+		if err != nil {
+			continue
+		}
+		t, err := in.FPDFPageObj_GetType(&requests.FPDFPageObj_GetType{PageObject: o.PageObject})
+		if err != nil {
+			continue
+		}
+		switch t.Type {
+		case enums.FPDF_PAGEOBJ_IMAGE:
+			pg.images++
+		case enums.FPDF_PAGEOBJ_PATH:
+			bd, err := in.FPDFPageObj_GetBounds(&requests.FPDFPageObj_GetBounds{PageObject: o.PageObject})
+			if err != nil {
+				continue
+			}
+			rect := pdfRect{l: float64(bd.Left), b: float64(bd.Bottom), r: float64(bd.Right), t: float64(bd.Top)}
+			if dm, err := in.FPDFPath_GetDrawMode(&requests.FPDFPath_GetDrawMode{PageObject: o.PageObject}); err == nil {
+				rect.stroked = dm.Stroke
+			}
+			pg.rects = append(pg.rects, rect)
+		}
+	}
+	return pg, nil
+}
+
+// keepPDFRune drops what PDFium reports for layout rather than ink: spaces,
+// line breaks, soft hyphens and other controls. Cells are rebuilt from
+// glyph positions, so spaces are not needed.
+func keepPDFRune(r rune) bool {
+	switch {
+	case r == 0, r == 0xFFFE, r == 0xFFFF, r == '\u00ad':
+		return false
+	case unicode.IsSpace(r), unicode.IsControl(r):
+		return false
+	}
+	return true
+}
+
+var (
+	pdfDateRe   = regexp.MustCompile(`^D?:?(\d{4})(\d{2})(\d{2})`)
+	cnDateRe    = regexp.MustCompile(`^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$`)
+	titleYearRe = regexp.MustCompile(`^(.*?)(\d{4})\s*年?度?.*报告$`)
+)
+
+// pdfMeta picks the title, agency and publication date: the linking page's
+// hints first, then what the PDF prints, then its info dictionary.
+func pdfMeta(info pdfInfo, lines []line, src Source) pageMeta {
+	var m pageMeta
+	// Title: the report's first lines up to the one ending in 报告, as
+	// printed ("洪泽区人民政府" / "2023 年政府信息公开工作年度报告").
+	var head []string
+	for i, ln := range lines {
+		if i >= 4 || ln.table {
+			break
+		}
+		head = append(head, pdfLineText(ln))
+		if t := strings.Join(head, ""); strings.HasSuffix(t, "报告") && len([]rune(t)) <= 60 {
+			m.title = pdfSqueeze(t)
+			break
+		}
+	}
+	if m.title == "" && titleYearRe.MatchString(pdfSqueeze(info.title)) {
+		m.title = pdfSqueeze(info.title)
+	}
+	if m.title == "" {
+		m.title = src.Title
+	}
+	if g := titleYearRe.FindStringSubmatch(m.title); g != nil && g[1] != "" {
+		m.agency = g[1]
+	}
+	// Published: a date printed on a line of its own at the end (the
+	// signature block), else the linking page's, else the PDF's creation
+	// date, which for WPS/Word exports is the day the report was signed off.
+	for i := len(lines) - 1; i >= 0 && i >= len(lines)-6; i-- {
+		if g := cnDateRe.FindStringSubmatch(pdfLineText(lines[i])); g != nil {
+			m.published = fmt.Sprintf("%s-%02s-%02s", g[1], pdfPad2(g[2]), pdfPad2(g[3]))
+			break
+		}
+	}
+	if m.published == "" {
+		m.published = src.Published
+	}
+	if g := pdfDateRe.FindStringSubmatch(info.created); m.published == "" && g != nil {
+		m.published = g[1] + "-" + g[2] + "-" + g[3]
+	}
+	return m
+}
+
+func pdfPad2(s string) string {
+	if len(s) == 1 {
+		return "0" + s
+	}
+	return s
+}
+
+func pdfLineText(ln line) string {
+	var sb strings.Builder
+	for _, c := range ln.cells {
+		sb.WriteString(c.text)
+	}
+	return sb.String()
+}
+
+// pdfSqueeze removes the spaces a PDF puts between CJK characters and
+// digits ("2023 年") while keeping those between Latin words.
+func pdfSqueeze(s string) string {
+	rs := []rune(strings.TrimSpace(s))
+	var out []rune
+	for i, r := range rs {
+		if unicode.IsSpace(r) {
+			if len(out) == 0 || i+1 >= len(rs) || unicode.IsSpace(rs[i+1]) {
+				continue
+			}
+			if pdfIsLatin(out[len(out)-1]) && pdfIsLatin(rs[i+1]) {
+				out = append(out, ' ')
+			}
+			continue
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+func pdfIsLatin(r rune) bool { return r < 0x2E80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) }
