@@ -7,6 +7,9 @@ package parser
 
 // line is one table row or one line of text.
 type line struct {
+	// text is the whole line as printed (cells joined by a space), used for
+	// metadata and section headings.
+	text  string
 	cells []cell
 	// table is true when the line is a real table row (HTML <tr>, DOCX
 	// w:tr, a PDF row rebuilt from ruled cells): the values of a row label
@@ -36,6 +39,11 @@ type document struct {
 	// noTables, when set, says why the input has no extractable tables
 	// ("tables are images", "tables not extractable: doc").
 	noTables string
+	// images counts images inside the report body and attachments lists
+	// the attachment links (PDF, DOC…) of an HTML page: together they say
+	// why a page without table text has no tables.
+	images      int
+	attachments []string
 }
 
 // pageMeta is metadata found outside the text lines: HTML <title> and

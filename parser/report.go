@@ -58,7 +58,7 @@ type Report struct {
 	Agency    string `json:"agency"`
 	Year      int    `json:"year"` // statistics year; 0 when unknown
 	Format    Format `json:"format"`
-	Published string `json:"published"` // YYYY-MM-DD as printed on the page; "" when unknown
+	Published string `json:"published"`  // YYYY-MM-DD as printed on the page; "" when unknown
 	OrganCode string `json:"organ_code"` // 索引号 prefix; "" when the page has none
 	Scope     Scope  `json:"scope"`
 	Title     string `json:"title"`

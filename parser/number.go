@@ -1,0 +1,145 @@
+package parser
+
+import (
+	"regexp"
+	"strings"
+)
+
+// valueKind classifies the text of a cell.
+type valueKind int
+
+const (
+	kindLabel  valueKind = iota // text that is not a value
+	kindNumber                  // a number
+	kindBlank                   // printed as blank: "/", "-", "—", "无", "不适用"
+)
+
+var (
+	reNumber    = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
+	reThousands = regexp.MustCompile(`^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$`)
+)
+
+// blankMarks are the printed forms of an empty cell.
+var blankMarks = map[string]bool{
+	"/": true, "-": true, "—": true, "——": true, "–": true, "\\": true, "无": true, "不适用": true, "／": true, "－": true, "―": true, "−": true, "--": true,
+}
+
+// unitSuffixes are stripped from a number: 件, 个, 元, 万元 and the like.
+var unitSuffixes = []string{"万元", "元", "件", "个", "项", "次", "宗", "条", "人"}
+
+// parseValue reports whether s is a cell value and returns its canonical
+// decimal form: full-width digits and signs folded, thousands separators,
+// spaces and unit suffixes removed, a leading "+" and leading zeros dropped,
+// trailing fraction zeros dropped ("6586650.10元" → "6586650.1"). Blank marks
+// return kindBlank with an empty value. A number is never split: s is one
+// printed cell.
+func parseValue(s string) (string, valueKind) {
+	t := foldWidth(s)
+	t = strings.Map(func(r rune) rune {
+		if isSpace(r) {
+			return -1
+		}
+		return r
+	}, t)
+	if t == "" {
+		return "", kindBlank
+	}
+	if blankMarks[t] {
+		return "", kindBlank
+	}
+	for _, u := range unitSuffixes {
+		if strings.HasSuffix(t, u) && len(t) > len(u) {
+			t = strings.TrimSuffix(t, u)
+			break
+		}
+	}
+	if reThousands.MatchString(t) {
+		t = strings.ReplaceAll(t, ",", "")
+	}
+	if !reNumber.MatchString(t) {
+		return "", kindLabel
+	}
+	return canonical(t), kindNumber
+}
+
+// canonical normalises a string matching reNumber.
+func canonical(t string) string {
+	neg := false
+	switch t[0] {
+	case '+':
+		t = t[1:]
+	case '-':
+		neg = true
+		t = t[1:]
+	}
+	intPart, frac, hasFrac := strings.Cut(t, ".")
+	intPart = strings.TrimLeft(intPart, "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	if hasFrac {
+		frac = strings.TrimRight(frac, "0")
+	}
+	out := intPart
+	if frac != "" {
+		out += "." + frac
+	}
+	if neg && out != "0" {
+		out = "-" + out
+	}
+	return out
+}
+
+// foldWidth turns full-width ASCII (digits, letters, signs, brackets) into
+// ASCII and the ideographic space into a space.
+func foldWidth(s string) string {
+	needs := false
+	for _, r := range s {
+		if (r >= 0xFF01 && r <= 0xFF5E) || r == 0x3000 || r == 0x2212 {
+			needs = true
+			break
+		}
+	}
+	if !needs {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E:
+			return r - 0xFF01 + '!'
+		case r == 0x3000:
+			return ' '
+		case r == 0x2212:
+			return '-'
+		}
+		return r
+	}, s)
+}
+
+func isSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\v', '\f', 0xA0, 0x3000, 0x2002, 0x2003, 0x2009, 0x200B, 0xFEFF:
+		return true
+	}
+	return false
+}
+
+// foldSpaces collapses runs of white space (including no-break and
+// ideographic spaces) to one space and trims the ends.
+func foldSpaces(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if isSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
