@@ -24,6 +24,8 @@ func commands() map[string]command {
 	return map[string]command{
 		"parse":   {"parse report files (HTML, text, PDF, DOCX) and print JSON or CSV", runParse},
 		"version": {"print the version", runVersion},
+		"export":  {"export the archive: tidy/wide CSV, reports, JSON lines or WARC", runExport},
+		"diff":    {"compare an agency's reports across years or stored versions", runDiff},
 	}
 }
 

@@ -1,0 +1,505 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"nianbao/parser"
+	"nianbao/store"
+)
+
+const diffHelp = `Usage: nianbao diff [--db PATH] --agency TEXT --from YEAR --to YEAR [--format text|csv|json]
+       nianbao diff [--db PATH] --versions --agency TEXT --year YEAR [--format text|csv|json]
+
+Compares an agency's reports for two statistics years (the latest stored
+version of each), or, with --versions, the stored versions of one report (a
+table revised after publication), cell by cell by canonical ID.
+
+Every changed cell is listed with its old and new value, the absolute change
+and the relative change in percent (empty when the old value is 0 or a value
+is blank). A 2019-format year and a 2021-format year are compared only where
+the cells mean the same thing: table 三 (its （六）其他处理 as one total when the
+reports split it differently: 2021's three other.* rows summed against 2019's
+single row), table 四, and table 二's decision counts for 行政许可, 行政处罚 and
+行政强制; every other cell is listed as not comparable, with the reason. For
+consecutive years the cross-year checks are reported: Y1 carried_over(Y) =
+carried_forward(Y−1) per table 三 column, and Y2 t2 in_force(Y) =
+in_force(Y−1) + issued(Y) − repealed(Y) for rules and normative_docs (both
+reports in the 2021 format). They are soft checks: a failure is reported,
+not an error.
+
+--agency matches agencies whose normalised name (full-width folded, no
+spaces) contains TEXT, or whose organ code (索引号 prefix) is TEXT. The two
+years' reports are paired by organ code when both have one (a 9-character
+organisation code matches the 18-character credit code containing it), else
+by normalised name. When the text selects several agencies, or none in
+both years, diff lists the candidates and exits 2: it never merges two
+organs silently.
+
+Formats: text (default) is an aligned table with the not-comparable cells
+and the checks; csv has exactly the columns
+agency,table,row,column,from,to,old,new,change,pct (from/to are the years,
+or the version numbers with --versions) and lists changed cells only (the
+not-comparable count and the checks go to standard error); json has it all.
+
+Exit status: 0 compared (whether or not anything changed); 1 failure (no
+such report, database unreadable); 2 usage error or an ambiguous --agency;
+4 database locked by a writer and no snapshot to read; 130 interrupted.
+`
+
+type diffOptions struct {
+	db       string
+	agency   string
+	from, to int
+	versions bool
+	year     int
+	format   string
+}
+
+func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o diffOptions
+	fs.StringVar(&o.db, "db", DefaultConfig().DB, "archive `PATH`")
+	fs.StringVar(&o.agency, "agency", "", "agency name (part of it) or organ code `TEXT`")
+	fs.IntVar(&o.from, "from", 0, "earlier statistics `YEAR`")
+	fs.IntVar(&o.to, "to", 0, "later statistics `YEAR`")
+	fs.BoolVar(&o.versions, "versions", false, "compare the stored versions of one report (with --year)")
+	fs.IntVar(&o.year, "year", 0, "statistics `YEAR` of the report whose versions --versions compares")
+	fs.StringVar(&o.format, "format", "text", "output format: text, csv or json")
+	fs.Usage = func() { fmt.Fprint(stderr, diffHelp); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{msg: err.Error()}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "diff takes only flags"}
+	case o.format != "text" && o.format != "csv" && o.format != "json":
+		return usageError{msg: fmt.Sprintf("unknown --format %q", o.format), hint: "use text, csv or json"}
+	case strings.TrimSpace(o.agency) == "":
+		return usageError{msg: "diff needs --agency"}
+	case o.versions && (o.year <= 0 || o.from != 0 || o.to != 0):
+		return usageError{msg: "--versions needs --year and takes no --from/--to"}
+	case !o.versions && (o.from <= 0 || o.to <= 0 || o.year != 0):
+		return usageError{msg: "diff needs --from and --to (or --versions with --year)"}
+	}
+
+	db, err := openArchiveReadOnly(o.db, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	bw := bufio.NewWriter(stdout)
+	if o.versions {
+		err = diffVersions(ctx, db, o, bw, stderr)
+	} else {
+		err = diffYears(ctx, db, o, bw, stderr)
+	}
+	if ferr := bw.Flush(); err == nil && ferr != nil {
+		err = fmt.Errorf("write diff: %w", ferr)
+	}
+	return err
+}
+
+// candidates returns the latest version of every report of year whose
+// agency matches text, in agency order.
+func candidates(ctx context.Context, db *store.DB, year int, text string) ([]*store.ReportRecord, error) {
+	var out []*store.ReportRecord
+	err := db.ForEachReport(ctx, store.Filter{Year: year, LatestOnly: true}, func(rec *store.ReportRecord) error {
+		if rec.Latest() != nil && rec.Latest().Report != nil && recordMatches(rec, text) {
+			out = append(out, rec)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// sameOrganCode reports whether two 索引号 organ codes name the same organ:
+// equal, or a 9-character organisation code and the 18-character unified
+// social credit code that embeds it (characters 9–17).
+func sameOrganCode(a, b string) bool {
+	a, b = strings.ToUpper(strings.TrimSpace(a)), strings.ToUpper(strings.TrimSpace(b))
+	if a == b {
+		return true
+	}
+	if len(a) == 18 && len(b) == 9 {
+		return a[8:17] == b
+	}
+	if len(b) == 18 && len(a) == 9 {
+		return b[8:17] == a
+	}
+	return false
+}
+
+// sameOrgan pairs two reports of an agency across years: by organ code
+// when both have one, else by normalised name. It returns how they were
+// matched, or "" when they are not the same organ.
+func sameOrgan(a, b *store.ReportRecord) string {
+	ra, rb := a.Latest().Report, b.Latest().Report
+	if ra.OrganCode != "" && rb.OrganCode != "" {
+		if sameOrganCode(ra.OrganCode, rb.OrganCode) {
+			return "organ code " + rb.OrganCode
+		}
+		return ""
+	}
+	if normAgency(a.Agency) == normAgency(b.Agency) {
+		return "name"
+	}
+	return ""
+}
+
+func describeCandidates(recs []*store.ReportRecord) string {
+	var s []string
+	for _, r := range recs {
+		d := r.Agency
+		if c := r.Latest().Report.OrganCode; c != "" {
+			d += " (" + c + ")"
+		}
+		s = append(s, d)
+	}
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+// diffSide describes one of the compared reports.
+type diffSide struct {
+	Agency    string        `json:"agency"`
+	Year      int           `json:"year"`
+	Version   int           `json:"version"`
+	Versions  int           `json:"versions"`
+	Format    parser.Format `json:"format"`
+	OrganCode string        `json:"organ_code"`
+	Published string        `json:"published"`
+	SourceURL string        `json:"source_url"`
+	FetchedAt string        `json:"fetched_at"`
+	SHA256    string        `json:"sha256"`
+	StoredAt  time.Time     `json:"stored_at"`
+}
+
+func sideOf(rec *store.ReportRecord, v *store.Version) diffSide {
+	r := v.Report
+	return diffSide{Agency: rec.Agency, Year: rec.Year, Version: v.N, Versions: rec.Count, Format: r.Format,
+		OrganCode: r.OrganCode, Published: r.Published, SourceURL: r.SourceURL, FetchedAt: r.FetchedAt,
+		SHA256: r.SHA256, StoredAt: v.StoredAt.UTC()}
+}
+
+// yearDiff is the JSON form of a year-on-year diff.
+type yearDiff struct {
+	Agency        string              `json:"agency"`
+	MatchedBy     string              `json:"matched_by"`
+	From          diffSide            `json:"from"`
+	To            diffSide            `json:"to"`
+	Changes       []parser.Change     `json:"changes"`
+	NotComparable []parser.Change     `json:"not_comparable"`
+	CrossYear     []parser.CrossCheck `json:"cross_year"`
+	CrossYearNote string              `json:"cross_year_note,omitempty"`
+}
+
+func splitChanges(all []parser.Change) (changed, notComparable []parser.Change) {
+	changed, notComparable = []parser.Change{}, []parser.Change{}
+	for _, c := range all {
+		if c.Comparable {
+			changed = append(changed, c)
+		} else {
+			notComparable = append(notComparable, c)
+		}
+	}
+	return changed, notComparable
+}
+
+func diffYears(ctx context.Context, db *store.DB, o diffOptions, w io.Writer, stderr io.Writer) error {
+	if o.from == o.to {
+		return usageError{msg: "--from and --to are the same year"}
+	}
+	as, err := candidates(ctx, db, o.from, o.agency)
+	if err != nil {
+		return err
+	}
+	bs, err := candidates(ctx, db, o.to, o.agency)
+	if err != nil {
+		return err
+	}
+	type pair struct {
+		a, b *store.ReportRecord
+		by   string
+	}
+	var pairs []pair
+	for _, a := range as {
+		for _, b := range bs {
+			if by := sameOrgan(a, b); by != "" {
+				pairs = append(pairs, pair{a, b, by})
+			}
+		}
+	}
+	switch {
+	case len(as) == 0 || len(bs) == 0:
+		return fmt.Errorf("diff %q: no report matches in %d (%s) and %d (%s): %w",
+			o.agency, o.from, describeCandidates(as), o.to, describeCandidates(bs), store.ErrNotFound)
+	case len(pairs) == 0:
+		return usageError{msg: fmt.Sprintf("--agency %q matches no single organ in both years: %d: %s; %d: %s",
+			o.agency, o.from, describeCandidates(as), o.to, describeCandidates(bs)),
+			hint: "names and organ codes differ; give the organ code, or check that these are the same organ"}
+	case len(pairs) > 1:
+		var s []string
+		for _, p := range pairs {
+			s = append(s, p.b.Agency)
+		}
+		return usageError{msg: fmt.Sprintf("--agency %q is ambiguous: it matches %d organs in both years: %s",
+			o.agency, len(pairs), strings.Join(s, ", ")), hint: "give a longer part of the name or the organ code"}
+	}
+	p := pairs[0]
+	prev, cur := p.a.Latest(), p.b.Latest()
+	d := yearDiff{Agency: p.b.Agency, MatchedBy: p.by, From: sideOf(p.a, prev), To: sideOf(p.b, cur)}
+	d.Changes, d.NotComparable = splitChanges(parser.Diff(prev.Report, cur.Report))
+	lo, hi := prev.Report, cur.Report
+	if o.from > o.to {
+		lo, hi = hi, lo
+	}
+	if hi.Year == lo.Year+1 {
+		d.CrossYear = parser.CrossYear(lo, hi)
+		if len(d.CrossYear) == 0 {
+			d.CrossYearNote = "no cross-year check could be evaluated (cells missing or blank)"
+		}
+	} else {
+		d.CrossYearNote = fmt.Sprintf("not evaluated: %d and %d are not consecutive years", o.from, o.to)
+	}
+	if d.CrossYear == nil {
+		d.CrossYear = []parser.CrossCheck{}
+	}
+
+	switch o.format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(d)
+	case "csv":
+		cw := &csvWriter{w: bufioOf(w)}
+		if err := cw.write(diffCSVHeader); err != nil {
+			return err
+		}
+		for _, c := range d.Changes {
+			if err := cw.write(diffCSVRow(d.Agency, c, o.from, o.to)); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(stderr, "nianbao: %d changed cells; %d cells not comparable (see --format text or json)\n",
+			len(d.Changes), len(d.NotComparable))
+		writeCrossYear(stderr, d.CrossYear, d.CrossYearNote, "nianbao: ")
+		return nil
+	}
+	fmt.Fprintf(w, "%s: %d → %d (matched by %s)\n", d.Agency, o.from, o.to, d.MatchedBy)
+	writeSide(w, strconv.Itoa(o.from), d.From)
+	writeSide(w, strconv.Itoa(o.to), d.To)
+	writeChangeTables(w, d.Changes, d.NotComparable, strconv.Itoa(o.from), strconv.Itoa(o.to))
+	fmt.Fprintln(w)
+	writeCrossYear(w, d.CrossYear, d.CrossYearNote, "")
+	return nil
+}
+
+var diffCSVHeader = []string{"agency", "table", "row", "column", "from", "to", "old", "new", "change", "pct"}
+
+func diffCSVRow(agency string, c parser.Change, from, to int) []string {
+	return []string{parser.SafeField(agency), c.Table, c.Row, c.Column, strconv.Itoa(from), strconv.Itoa(to),
+		c.Old, c.New, c.Abs, c.Pct}
+}
+
+// bufioOf returns w as a *bufio.Writer (runDiff always passes one).
+func bufioOf(w io.Writer) *bufio.Writer {
+	if bw, ok := w.(*bufio.Writer); ok {
+		return bw
+	}
+	return bufio.NewWriter(w)
+}
+
+func writeSide(w io.Writer, label string, s diffSide) {
+	fmt.Fprintf(w, "  %s: %s, format %s, version %d of %d", label, s.Agency, s.Format, s.Version, s.Versions)
+	if s.Published != "" {
+		fmt.Fprintf(w, ", published %s", s.Published)
+	}
+	if s.FetchedAt != "" {
+		fmt.Fprintf(w, ", fetched %s", s.FetchedAt)
+	}
+	fmt.Fprintf(w, "\n      source %s (sha256 %s)\n", s.SourceURL, shortSHA(s.SHA256))
+}
+
+func shortSHA(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+func pctText(p string) string {
+	if p == "" {
+		return ""
+	}
+	return p + "%"
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "·"
+	}
+	return s
+}
+
+// writeChangeTables prints the changed and the not-comparable cells as
+// aligned tables; blank values show as "·".
+func writeChangeTables(w io.Writer, changed, notComparable []parser.Change, oldLabel, newLabel string) {
+	fmt.Fprintf(w, "\nChanged cells: %d\n", len(changed))
+	if len(changed) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "TABLE\tROW\tCOLUMN\t%s\t%s\tCHANGE\tPCT\t\n", oldLabel, newLabel)
+		for _, c := range changed {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Table, c.Row, c.Column, dash(c.Old), dash(c.New), dash(c.Abs), pctText(c.Pct))
+		}
+		tw.Flush()
+		for _, c := range changed {
+			if c.Note != "" {
+				fmt.Fprintf(w, "  note: %s: %s\n", c.ID(), c.Note)
+			}
+		}
+	}
+	fmt.Fprintf(w, "\nNot comparable: %d\n", len(notComparable))
+	if len(notComparable) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "TABLE\tROW\tCOLUMN\t%s\t%s\tWHY\n", oldLabel, newLabel)
+		for _, c := range notComparable {
+			o, n := dash(c.Old), dash(c.New)
+			// A not-comparable cell belongs to one side only.
+			if c.Old == "" && c.New == "" {
+				o, n = "", ""
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Table, c.Row, c.Column, o, n, c.Note)
+		}
+		tw.Flush()
+	}
+}
+
+func writeCrossYear(w io.Writer, checks []parser.CrossCheck, note, prefix string) {
+	failed := 0
+	for _, x := range checks {
+		if !x.Holds {
+			failed++
+		}
+	}
+	if note != "" {
+		fmt.Fprintf(w, "%sCross-year checks: %s\n", prefix, note)
+		return
+	}
+	fmt.Fprintf(w, "%sCross-year checks: %d evaluated, %d failed\n", prefix, len(checks), failed)
+	for _, x := range checks {
+		fmt.Fprintf(w, "%s  %s\n", prefix, x)
+	}
+}
+
+// versionDiff is the JSON form of a diff between stored versions.
+type versionDiff struct {
+	Agency   string         `json:"agency"`
+	Year     int            `json:"year"`
+	Versions []versionInfo  `json:"versions"`
+	Diffs    []versionDelta `json:"diffs"`
+}
+
+type versionInfo struct {
+	diffSide
+	ParserVersion string   `json:"parser_version"`
+	RunID         string   `json:"run_id,omitempty"`
+	Captures      []string `json:"captures"`
+}
+
+type versionDelta struct {
+	From          int             `json:"from"`
+	To            int             `json:"to"`
+	Changes       []parser.Change `json:"changes"`
+	NotComparable []parser.Change `json:"not_comparable"`
+}
+
+func diffVersions(ctx context.Context, db *store.DB, o diffOptions, w io.Writer, stderr io.Writer) error {
+	cs, err := candidates(ctx, db, o.year, o.agency)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(cs) == 0:
+		return fmt.Errorf("diff --versions %q %d: no report matches: %w", o.agency, o.year, store.ErrNotFound)
+	case len(cs) > 1:
+		return usageError{msg: fmt.Sprintf("--agency %q is ambiguous in %d: %s", o.agency, o.year, describeCandidates(cs)),
+			hint: "give a longer part of the name or the organ code"}
+	}
+	rec, err := db.Report(cs[0].Agency, o.year)
+	if err != nil {
+		return err
+	}
+	d := versionDiff{Agency: rec.Agency, Year: rec.Year, Versions: []versionInfo{}, Diffs: []versionDelta{}}
+	for i := range rec.Versions {
+		v := &rec.Versions[i]
+		if v.Report == nil {
+			continue
+		}
+		d.Versions = append(d.Versions, versionInfo{diffSide: sideOf(rec, v), ParserVersion: v.ParserVersion, RunID: v.RunID, Captures: v.Captures})
+		if i == 0 || rec.Versions[i-1].Report == nil {
+			continue
+		}
+		delta := versionDelta{From: rec.Versions[i-1].N, To: v.N}
+		delta.Changes, delta.NotComparable = splitChanges(parser.Diff(rec.Versions[i-1].Report, v.Report))
+		d.Diffs = append(d.Diffs, delta)
+	}
+
+	switch o.format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(d)
+	case "csv":
+		cw := &csvWriter{w: bufioOf(w)}
+		if err := cw.write(diffCSVHeader); err != nil {
+			return err
+		}
+		nc := 0
+		for _, delta := range d.Diffs {
+			nc += len(delta.NotComparable)
+			for _, c := range delta.Changes {
+				if err := cw.write(diffCSVRow(d.Agency, c, delta.From, delta.To)); err != nil {
+					return err
+				}
+			}
+		}
+		fmt.Fprintf(stderr, "nianbao: %d versions; %d cells not comparable between versions (see --format text or json)\n", len(d.Versions), nc)
+		return nil
+	}
+	fmt.Fprintf(w, "%s %d: %d stored versions\n", d.Agency, d.Year, len(d.Versions))
+	for _, v := range d.Versions {
+		fmt.Fprintf(w, "  version %d: stored %s, parser %s", v.Version, v.StoredAt.Format(time.RFC3339), v.ParserVersion)
+		if v.FetchedAt != "" {
+			fmt.Fprintf(w, ", fetched %s", v.FetchedAt)
+		}
+		fmt.Fprintf(w, "\n      source %s (sha256 %s)\n", v.SourceURL, shortSHA(v.SHA256))
+	}
+	if len(d.Diffs) == 0 {
+		fmt.Fprintln(w, "\nOnly one version: nothing to compare.")
+		return nil
+	}
+	for _, delta := range d.Diffs {
+		fmt.Fprintf(w, "\nVersion %d → %d", delta.From, delta.To)
+		writeChangeTables(w, delta.Changes, delta.NotComparable, "v"+strconv.Itoa(delta.From), "v"+strconv.Itoa(delta.To))
+	}
+	return nil
+}
