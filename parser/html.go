@@ -113,7 +113,7 @@ func (w *htmlWalker) walk(n *html.Node) {
 		case atom.Img:
 			w.doc.images++
 		case atom.A:
-			if href := attr(n, "href"); isAttachment(href) {
+			if href := htmlAttr(n, "href"); isAttachment(href) {
 				w.doc.attachments = append(w.doc.attachments, href)
 			}
 		case atom.Table:
@@ -314,7 +314,7 @@ func cellText(td *html.Node, w *htmlWalker) string {
 				w.doc.images++
 			}
 			if n.DataAtom == atom.A {
-				if href := attr(n, "href"); isAttachment(href) {
+				if href := htmlAttr(n, "href"); isAttachment(href) {
 					w.doc.attachments = append(w.doc.attachments, href)
 				}
 			}
@@ -331,14 +331,14 @@ func cellText(td *html.Node, w *htmlWalker) string {
 }
 
 func span(n *html.Node, key string) int {
-	v, err := strconv.Atoi(strings.TrimSpace(attr(n, key)))
+	v, err := strconv.Atoi(strings.TrimSpace(htmlAttr(n, key)))
 	if err != nil || v < 1 {
 		return 1
 	}
 	return min(v, maxSpan)
 }
 
-func attr(n *html.Node, key string) string {
+func htmlAttr(n *html.Node, key string) string {
 	for _, a := range n.Attr {
 		if strings.EqualFold(a.Key, key) {
 			return a.Val

@@ -370,20 +370,30 @@ func splitSections(lines []tline) map[int][]tline {
 			}
 		}
 	}
-	if _, ok := start[secT3]; !ok {
-		for i, l := range lines {
-			if !l.prose && strings.Contains(labelCore(l.text), "本年新收") {
-				start[secT3] = i
-				break
+	// Fallbacks start at the line that gives the section away, which is
+	// part of the section (a heading is not).
+	inclusive := map[int]bool{}
+	find := func(sec, from int, key string) {
+		if _, ok := start[sec]; ok {
+			return
+		}
+		for i := from; i < len(lines); i++ {
+			if !lines[i].prose && strings.Contains(labelCore(lines[i].text), key) {
+				start[sec], inclusive[sec] = i, true
+				return
 			}
 		}
 	}
-	if _, ok := start[secT4]; !ok {
-		if s3, ok := start[secT3]; ok {
-			for i := s3; i < len(lines); i++ {
-				if !lines[i].prose && strings.Contains(labelCore(lines[i].text), "行政复议") {
-					start[secT4] = i
-					break
+	find(secT3, 0, "本年新收")
+	if s3, ok := start[secT3]; ok {
+		find(secT4, s3, "行政复议")
+		for _, key := range []string{"第二十条", "信息内容"} {
+			if _, ok := start[secT2]; !ok {
+				for i := 0; i < s3; i++ {
+					if !lines[i].prose && strings.Contains(labelCore(lines[i].text), key) {
+						start[secT2], inclusive[secT2] = i, true
+						break
+					}
 				}
 			}
 		}
@@ -400,8 +410,12 @@ func splitSections(lines []tline) map[int][]tline {
 		if i+1 < len(bs) {
 			end = bs[i+1].at
 		}
+		from := b.at + 1
+		if inclusive[b.sec] {
+			from = b.at
+		}
 		if b.sec != secEnd {
-			out[b.sec] = lines[b.at+1 : end]
+			out[b.sec] = lines[from:end]
 		}
 	}
 	return out
