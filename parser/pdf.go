@@ -146,17 +146,18 @@ func (p *Parser) extractPDF(body []byte, src Source) (*document, error) {
 			what = "pdf without text"
 		}
 		doc.noTables = "tables not extractable: " + what
-		doc.meta = pdfMeta(info, nil, src)
+		doc.meta = attachmentMeta(info, nil, src)
 		return doc, nil
 	}
 	var b lineBuilder
 	layoutPDF(pages, &b)
 	doc.lines = b.lines
-	doc.meta = pdfMeta(info, doc.lines, src)
+	doc.meta = attachmentMeta(info, doc.lines, src)
 	return doc, nil
 }
 
-// pdfInfo is the part of a PDF's info dictionary the parser uses.
+// pdfInfo is the part of a PDF's info dictionary (or a DOCX's
+// docProps/core.xml) the parser uses.
 type pdfInfo struct {
 	title, created string
 }
@@ -273,14 +274,14 @@ func keepPDFRune(r rune) bool {
 }
 
 var (
-	pdfDateRe   = regexp.MustCompile(`^D?:?(\d{4})(\d{2})(\d{2})`)
+	pdfDateRe   = regexp.MustCompile(`^(?:D:)?(\d{4})-?(\d{2})-?(\d{2})`)
 	cnDateRe    = regexp.MustCompile(`^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$`)
 	titleYearRe = regexp.MustCompile(`^(.*?)(\d{4})\s*年?度?.*报告$`)
 )
 
 // pdfMeta picks the title, agency and publication date: the linking page's
 // hints first, then what the PDF prints, then its info dictionary.
-func pdfMeta(info pdfInfo, lines []line, src Source) pageMeta {
+func attachmentMeta(info pdfInfo, lines []line, src Source) pageMeta {
 	var m pageMeta
 	// Title: the report's first lines up to the one ending in 报告, as
 	// printed ("洪泽区人民政府" / "2023 年政府信息公开工作年度报告").

@@ -71,6 +71,8 @@ type pdfGrid struct {
 	// cell (row i, column j).
 	region  [][]int
 	regions []*pdfRegion
+	// valueCol[j] is true when column j holds a number in some row.
+	valueCol []bool
 }
 
 // pdfRegion is one printed cell, possibly spanning rows and columns.
@@ -659,7 +661,38 @@ func pdfIsNumber(s string) bool {
 // pdfEmitGridRow appends grid row i as a table line: one cell per region that
 // starts in this row, and a continuation cell (mergedFrom) per region that
 // spans into it from above, in column order.
+//
+// An empty cell is a printed blank only inside the table's value area: in a
+// column that holds numbers in some row, on a row that is not a header (no
+// text in the value columns). Elsewhere it is layout (the empty sub-label
+// cell of "（六）其他处理", a blank corner of a header) and is left out, so
+// that values read by order are not shifted.
 func pdfEmitGridRow(b *lineBuilder, g *pdfGrid, i int) {
+	if g.valueCol == nil {
+		g.valueCol = make([]bool, len(g.xs)-1)
+		for _, r := range g.regions {
+			if pdfIsNumber(r.text) {
+				for j := r.left; j <= r.right; j++ {
+					g.valueCol[j] = true
+				}
+			}
+		}
+	}
+	inValues := func(r *pdfRegion) bool {
+		for j := r.left; j <= r.right; j++ {
+			if g.valueCol[j] {
+				return true
+			}
+		}
+		return false
+	}
+	header := false
+	for j := range len(g.xs) - 1 {
+		r := g.regions[g.region[i][j]]
+		if r.top == i && r.text != "" && !pdfIsNumber(r.text) && inValues(r) {
+			header = true
+		}
+	}
 	var cells []cell
 	var texts []string
 	for j := range len(g.xs) - 1 {
@@ -669,6 +702,9 @@ func pdfEmitGridRow(b *lineBuilder, g *pdfGrid, i int) {
 		}
 		switch {
 		case r.top == i && r.cont == nil:
+			if r.text == "" && (header || !inValues(r)) {
+				continue
+			}
 			c := b.newCell(r.text)
 			c.empty = r.text == ""
 			r.id = c.id
