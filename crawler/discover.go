@@ -1,0 +1,377 @@
+package crawler
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Default discovery heuristics (spec/sites.md B1, B5).
+var (
+	// reportRe matches the title of an annual report: a year, then
+	// 信息公开/政务公开 and 报告/年报, or "…年报".
+	reportRe = regexp.MustCompile(`(?:19|20)\d{2}\s*(?:年度?)?.*(?:信息公开|政务公开).*(?:报告|年报)` +
+		`|(?:19|20)\d{2}\s*(?:年度?)?.*年报` +
+		`|(?:信息公开|政务公开).*(?:19|20)\d{2}\s*年.*报告` +
+		`|(?:19|20)\d{2}\s*年度?.*(?:政府|政务)信息公开工作`)
+	// excludeRe matches companion pages that are not reports.
+	excludeRe = regexp.MustCompile(`解读|图解|要点|通知|制度|格式`)
+	// columnRe matches the name of a report column (信息公开年报,
+	// 政府信息公开工作年度报告, 年度报告…) or of a year folder inside it.
+	columnRe = regexp.MustCompile(`^(?:(?:政府|政务|部门)?(?:信息)?公开(?:工作)?(?:年报|年度报告)(?:专栏)?|年度报告|年报|(?:19|20)\d{2}\s*年?度?)$`)
+	// nextTextRe matches "next page" link texts.
+	nextTextRe = regexp.MustCompile(`^(?:下一页|下页|后页|下一頁|next|Next|NEXT|>|›|»|>>)$`)
+	// staticPageRe matches the file name of a static pagination page:
+	// index_2.html, list_3.shtml, dezlist_2.shtml, column-index-2.shtml.
+	staticPageRe = regexp.MustCompile(`^[A-Za-z][\w-]*[_-]\d+\.(?:s?html?|jsp)$`)
+	// pageParams are query parameters that number list pages.
+	pageParams = []string{"page", "pageNo", "pageno", "pageNum", "pagenum", "pageIndex", "PageIndex", "pageindex", "currPage", "curPage", "cur_page", "pn", "p"}
+)
+
+// attachmentExts are the file types fetched as attachments.
+var attachmentExts = map[string]bool{".pdf": true, ".doc": true, ".docx": true, ".wps": true, ".xls": true, ".xlsx": true, ".et": true}
+
+// isAttachment reports whether u names an attachment file.
+func isAttachment(u *url.URL) bool {
+	return attachmentExts[strings.ToLower(path.Ext(u.Path))]
+}
+
+// matcher classifies links. Custom patterns replace the defaults.
+type matcher struct {
+	report *regexp.Regexp // Site.ReportPattern, nil for the default
+	list   *regexp.Regexp // Site.ListPattern, nil for the default
+}
+
+// isReport reports whether the link looks like an annual report.
+func (m *matcher) isReport(l link, abs string) bool {
+	lab := l.label()
+	if lab != "" && excludeRe.MatchString(lab) {
+		return false
+	}
+	if m.report != nil {
+		return m.report.MatchString(l.text) || m.report.MatchString(l.title) || m.report.MatchString(abs)
+	}
+	return reportRe.MatchString(l.text) || reportRe.MatchString(l.title)
+}
+
+// isColumn reports whether the link leads to a report column (a list).
+func (m *matcher) isColumn(l link, abs string) bool {
+	if m.list != nil {
+		return m.list.MatchString(abs)
+	}
+	lab := collapse(l.label())
+	return lab != "" && !excludeRe.MatchString(lab) && columnRe.MatchString(lab)
+}
+
+// isPagination reports whether the link is a pagination link of page.
+func isPagination(l link, u, page *url.URL) bool {
+	if u.Host != page.Host {
+		return false
+	}
+	if nextTextRe.MatchString(strings.TrimSpace(l.text)) {
+		return true
+	}
+	if u.Path == page.Path && u.RawQuery != page.RawQuery {
+		q := u.Query()
+		for _, p := range pageParams {
+			if v := q.Get(p); v != "" {
+				if _, err := strconv.Atoi(v); err == nil {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return path.Dir(u.Path) == path.Dir(page.Path) && staticPageRe.MatchString(path.Base(u.Path))
+}
+
+// resolve returns ref resolved against base, without its fragment; ok is
+// false for non-http(s) links (javascript:, mailto:…) and unparsable ones.
+func resolve(base *url.URL, ref string) (*url.URL, bool) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" || strings.HasPrefix(ref, "#") {
+		return nil, false
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return nil, false
+	}
+	u := base.ResolveReference(r)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, false
+	}
+	u.Fragment = ""
+	u.RawFragment = ""
+	return u, true
+}
+
+// cphRe finds createPageHTML calls.
+var cphRe = regexp.MustCompile(`createPageHTML\s*\(([^()]*)\)`)
+
+// nextStaticPage reads the TRS createPageHTML call of a list page and returns
+// the URL of the next page, relative to the page ("index_1.htm"). The two
+// conventions (spec/sites.md B4):
+//
+//	createPageHTML(count, cur, "index", "htm")                 cur is 0-based; page 2 = index_1.htm
+//	createPageHTML('page_div', pages, cur, 'index', 'html', n) cur is 1-based; page 2 = index_2.html
+//
+// Arguments may be variables (var countPage = 7) defined in the scripts.
+func nextStaticPage(scripts []string) (string, bool) {
+	all := strings.Join(scripts, "\n")
+	for _, m := range cphRe.FindAllStringSubmatch(all, -1) {
+		args := strings.Split(m[1], ",")
+		if len(args) < 4 {
+			continue
+		}
+		for i := range args {
+			args[i] = strings.TrimSpace(args[i])
+		}
+		quoted := func(s string) (string, bool) {
+			if len(s) >= 2 && (s[0] == '\'' || s[0] == '"') && s[len(s)-1] == s[0] {
+				return s[1 : len(s)-1], true
+			}
+			return "", false
+		}
+		num := func(s string) (int, bool) {
+			if q, ok := quoted(s); ok {
+				s = q
+			}
+			if n, err := strconv.Atoi(s); err == nil {
+				return n, true
+			}
+			if !regexp.MustCompile(`^[A-Za-z_$][\w$]*$`).MatchString(s) {
+				return 0, false
+			}
+			vm := regexp.MustCompile(`\b` + regexp.QuoteMeta(s) + `\s*=\s*['"]?(\d+)`).FindStringSubmatch(all)
+			if vm == nil {
+				return 0, false
+			}
+			n, err := strconv.Atoi(vm[1])
+			return n, err == nil
+		}
+		if _, isNew := quoted(args[0]); isNew && len(args) >= 5 {
+			pages, ok1 := num(args[1])
+			cur, ok2 := num(args[2])
+			prefix, ok3 := quoted(args[3])
+			suffix, ok4 := quoted(args[4])
+			if !ok1 || !ok2 || !ok3 || !ok4 {
+				continue
+			}
+			if cur < 1 || cur >= pages {
+				return "", false
+			}
+			return fmt.Sprintf("%s_%d.%s", prefix, cur+1, suffix), true
+		}
+		count, ok1 := num(args[0])
+		cur, ok2 := num(args[1])
+		prefix, ok3 := quoted(args[2])
+		suffix, ok4 := quoted(args[3])
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			continue
+		}
+		if cur+1 >= count {
+			return "", false
+		}
+		return fmt.Sprintf("%s_%d.%s", prefix, cur+1, suffix), true
+	}
+	return "", false
+}
+
+// gkmlpt (Guangdong 政府信息公开目录平台), spec/sites.md B2(a).
+var (
+	sidRe     = regexp.MustCompile(`\bSID\s*[:=]\s*['"]?([0-9A-Za-z_]+)`)
+	gkTreeRe  = regexp.MustCompile(`['"]?id['"]?\s*:\s*['"]?(\d+)['"]?\s*,\s*['"]?name['"]?\s*:\s*['"]([^'"]*?(?:年报|年度报告)[^'"]*)['"]`)
+	digitsRe  = regexp.MustCompile(`\d+`)
+	jsEscRe   = regexp.MustCompile(`%u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})`)
+	chinaZone = time.FixedZone("CST", 8*3600)
+)
+
+// gkmlptAPI returns the first list API URL for a gkmlpt index page: the
+// category comes from the page URL's fragment (/gkmlpt/index#2791), else from
+// a TREE entry named …年报/…年度报告; SID from window._CONFIG.
+func gkmlptAPI(page *url.URL, fragment string, text []byte) (string, bool) {
+	i := strings.Index(page.Path, "/gkmlpt/")
+	if i < 0 || strings.Contains(page.Path, "/gkmlpt/api/") || strings.Contains(page.Path, "/gkmlpt/content/") {
+		return "", false
+	}
+	s := string(text)
+	if !strings.Contains(s, "_CONFIG") {
+		return "", false
+	}
+	sm := sidRe.FindStringSubmatch(s)
+	if sm == nil {
+		return "", false
+	}
+	cat := digitsRe.FindString(fragment)
+	if cat == "" {
+		if tm := gkTreeRe.FindStringSubmatch(s); tm != nil {
+			cat = tm[1]
+		}
+	}
+	if cat == "" {
+		return "", false
+	}
+	u := url.URL{Scheme: page.Scheme, Host: page.Host, Path: page.Path[:i] + "/gkmlpt/api/all/" + cat,
+		RawQuery: "page=1&sid=" + url.QueryEscape(sm[1])}
+	return u.String(), true
+}
+
+// isGkmlptAPI reports whether u is a gkmlpt list API URL.
+func isGkmlptAPI(u *url.URL) bool { return strings.Contains(u.Path, "/gkmlpt/api/") }
+
+// gkmlptList is the part of a gkmlpt list API response the crawler reads.
+type gkmlptList struct {
+	Classify struct {
+		PostCount json.RawMessage `json:"post_count"`
+	} `json:"classify"`
+	Articles []gkmlptArticle `json:"articles"`
+}
+
+type gkmlptArticle struct {
+	Title              string          `json:"title"`
+	URL                string          `json:"url"`
+	PostURL            string          `json:"post_url"`
+	DisplayPublishTime json.RawMessage `json:"display_publish_time"`
+	Attachment         []struct {
+		Name string `json:"name"`
+		URL  string `json:"url"`
+	} `json:"attachment"`
+}
+
+// jsUnescape decodes JavaScript escape() sequences (%uXXXX, %XX), which some
+// gkmlpt sites use for titles.
+func jsUnescape(s string) string {
+	if !strings.Contains(s, "%u") && !strings.Contains(s, "%U") {
+		return s
+	}
+	return jsEscRe.ReplaceAllStringFunc(s, func(m string) string {
+		var n uint64
+		if m[1] == 'u' || m[1] == 'U' {
+			n, _ = strconv.ParseUint(m[2:], 16, 32)
+		} else {
+			n, _ = strconv.ParseUint(m[1:], 16, 32)
+		}
+		if !utf8.ValidRune(rune(n)) {
+			return m
+		}
+		return string(rune(n))
+	})
+}
+
+// rawInt reads a JSON number or numeric string.
+func rawInt(r json.RawMessage) int64 {
+	s := strings.Trim(strings.TrimSpace(string(r)), `"`)
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0
+	}
+	return int64(n)
+}
+
+// rawDate reads a gkmlpt time: Unix seconds (or milliseconds) or a date
+// string; it returns YYYY-MM-DD or "".
+func rawDate(r json.RawMessage) string {
+	if n := rawInt(r); n > 0 {
+		if n > 1e12 {
+			n /= 1000
+		}
+		if n > 1e8 {
+			return time.Unix(n, 0).In(chinaZone).Format("2006-01-02")
+		}
+	}
+	return normDate(string(r))
+}
+
+// Hanweb 大汉 JCMS list data, spec/sites.md B2(b).
+var (
+	recordRe      = regexp.MustCompile(`(?s)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>`)
+	totalRecordRe = regexp.MustCompile(`(?i)<totalrecord>\s*(\d+)\s*</totalrecord>|\btotalRecord\s*[:=]\s*['"]?(\d+)`)
+	dataproxyRe   = regexp.MustCompile(`[^"'\s<>()]*dataproxy\.jsp(?:\?[^"'\s<>]*)?`)
+	jsParamRe     = regexp.MustCompile(`(?i)\b(columnid|unitid|webid|webname|permissiontype|sourcecontenttype|appid|perpage)\s*[:=]\s*['"]?([^'",;&\s})]*)`)
+	hanwebKeys    = map[string]string{"columnid": "columnid", "unitid": "unitid", "webid": "webid", "webname": "webname",
+		"path": "path", "permissiontype": "permissiontype", "sourcecontenttype": "sourceContentType", "appid": "appid", "col": "col"}
+)
+
+// hanwebRecords returns the HTML fragments of the <record> entries of a
+// Hanweb datastore (inline in a column page or a dataproxy.jsp response) and
+// the <totalrecord> count (-1 when absent).
+func hanwebRecords(text string) (records []string, total int) {
+	for _, m := range recordRe.FindAllStringSubmatch(text, -1) {
+		records = append(records, m[1])
+	}
+	total = -1
+	if m := totalRecordRe.FindStringSubmatch(text); m != nil {
+		v := m[1]
+		if v == "" {
+			v = m[2]
+		}
+		total, _ = strconv.Atoi(v)
+	}
+	return records, total
+}
+
+// hanwebProxy reads the dataproxy.jsp parameters of a Hanweb column page and
+// returns the proxy URL (absolute, without query), the POST form and the
+// page size; ok is false when the page has no jpage list.
+func hanwebProxy(page *url.URL, text string) (proxy string, form url.Values, perPage int, ok bool) {
+	if !strings.Contains(text, "dataproxy.jsp") && !strings.Contains(text, "<datastore") {
+		return "", nil, 0, false
+	}
+	form = url.Values{"col": {"1"}, "appid": {"1"}, "path": {"/"}, "sourceContentType": {"1"}, "permissiontype": {"0"}}
+	proxyPath := "/module/web/jpage/dataproxy.jsp"
+	perPage = 15
+	if m := dataproxyRe.FindString(text); m != "" {
+		m = strings.ReplaceAll(m, "&amp;", "&")
+		if u, err := url.Parse(m); err == nil {
+			proxyPath = u.Path
+			for k, vs := range u.Query() {
+				if canon, ok := hanwebKeys[strings.ToLower(k)]; ok && len(vs) > 0 {
+					form.Set(canon, vs[0])
+				}
+				if strings.EqualFold(k, "perpage") && len(vs) > 0 {
+					if n, err := strconv.Atoi(vs[0]); err == nil && n > 0 {
+						perPage = n
+					}
+				}
+			}
+		}
+	}
+	for _, m := range jsParamRe.FindAllStringSubmatch(text, -1) {
+		k := strings.ToLower(m[1])
+		if k == "perpage" {
+			if n, err := strconv.Atoi(m[2]); err == nil && n > 0 {
+				perPage = n
+			}
+			continue
+		}
+		canon := hanwebKeys[k]
+		if m[2] != "" && form.Get(canon) == "" {
+			form.Set(canon, m[2])
+		}
+	}
+	if form.Get("columnid") == "" {
+		return "", nil, 0, false
+	}
+	ref, err := url.Parse(proxyPath)
+	if err != nil {
+		return "", nil, 0, false
+	}
+	u := page.ResolveReference(ref)
+	u.RawQuery, u.Fragment = "", ""
+	return u.String(), form, perPage, true
+}
+
+// hanwebPage returns the dataproxy URL for records [start, start+3*perPage-1]
+// (Hanweb fetches three pages per request).
+func hanwebPage(proxy string, start, perPage int) string {
+	return fmt.Sprintf("%s?startrecord=%d&endrecord=%d&perpage=%d", proxy, start, start+3*perPage-1, perPage)
+}
+
+// isHanwebProxy reports whether u is a Hanweb dataproxy.jsp URL.
+func isHanwebProxy(u *url.URL) bool { return strings.HasSuffix(u.Path, "dataproxy.jsp") }
