@@ -10,12 +10,13 @@ import (
 // present; a blank cell makes it unevaluable, never zero. A cell covered by
 // another row's rowspan counts as 0 (its value is counted on that row).
 func runChecks(r *Report) {
-	idx := map[string]Cell{}
+	type key struct{ table, row, col string }
+	idx := make(map[key]Cell, len(r.Cells))
 	for _, c := range r.Cells {
-		idx[c.Table+"/"+c.Row+"/"+c.Column] = c
+		idx[key{c.Table, c.Row, c.Column}] = c
 	}
 	get := func(table, row, col string) (*big.Rat, bool) {
-		c, ok := idx[table+"/"+row+"/"+col]
+		c, ok := idx[key{table, row, col}]
 		if !ok {
 			return nil, false
 		}
@@ -60,7 +61,7 @@ func runChecks(r *Report) {
 			outcomes = append(outcomes, spec.ID)
 		}
 	}
-	if _, ok := idx["t3/other/total"]; ok {
+	if _, ok := idx[key{"t3", "other", "total"}]; ok {
 		outcomes = append(outcomes, "other")
 	} else {
 		outcomes = append(outcomes, "other.overdue_supplement", "other.overdue_fee", "other.other")

@@ -226,8 +226,8 @@ func (w *htmlWalker) table(t *html.Node) {
 			for col < len(grid[r]) && grid[r][col].set {
 				col++
 			}
-			rs := min(span(td, "rowspan"), len(trs)-r)
-			cs := span(td, "colspan")
+			rs := min(htmlSpan(td, "rowspan"), len(trs)-r)
+			cs := htmlSpan(td, "colspan")
 			total += rs * cs
 			if total > maxGridCells {
 				return
@@ -330,7 +330,7 @@ func cellText(td *html.Node, w *htmlWalker) string {
 	return foldSpaces(resolveGaps(b.String()))
 }
 
-func span(n *html.Node, key string) int {
+func htmlSpan(n *html.Node, key string) int {
 	v, err := strconv.Atoi(strings.TrimSpace(htmlAttr(n, key)))
 	if err != nil || v < 1 {
 		return 1

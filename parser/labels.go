@@ -124,8 +124,7 @@ func leadingNumeral(s string) rune {
 // b divided by the longer length: 1 for equal strings, near 0 for
 // unrelated ones. It tolerates a dropped or changed character or two
 // ("其他法律行政止公开" against "其他法律行政法规禁止公开" scores 0.75).
-func similarity(a, b string) float64 {
-	ra, rb := []rune(a), []rune(b)
+func similarity(ra, rb []rune) float64 {
 	if len(ra) == 0 || len(rb) == 0 {
 		return 0
 	}

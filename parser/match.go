@@ -29,6 +29,7 @@ func (t tok) isValue() bool { return t.kind != tLabel }
 
 type tline struct {
 	text  string
+	core  string // labelCore(text), computed once
 	toks  []tok
 	table bool
 	prose bool // a sentence, not a table row: never read for values
@@ -38,6 +39,7 @@ type tline struct {
 // label.
 type rowMatcher struct {
 	id       string   // canonical row ID; "" for a group heading
+	fuzzyR   []rune   // fuzzy as runes
 	keywords []string // the row matches when its label core contains one
 	exact    []string // or equals one
 	fuzzy    string   // core of the template label, for typo-tolerant matching
@@ -45,11 +47,11 @@ type rowMatcher struct {
 }
 
 func m(id string, ncols int, fuzzy string, keywords ...string) rowMatcher {
-	return rowMatcher{id: id, ncols: ncols, fuzzy: fuzzy, keywords: keywords}
+	return rowMatcher{id: id, ncols: ncols, fuzzy: fuzzy, fuzzyR: []rune(fuzzy), keywords: keywords}
 }
 
 func mx(id string, ncols int, exact ...string) rowMatcher {
-	return rowMatcher{id: id, ncols: ncols, exact: exact, fuzzy: exact[0]}
+	return rowMatcher{id: id, ncols: ncols, exact: exact, fuzzy: exact[0], fuzzyR: []rune(exact[0])}
 }
 
 // t3Matchers lists table 三's rows and group headings in template order.
@@ -300,6 +302,10 @@ func tokenize(doc *document) []tline {
 	out := make([]tline, 0, len(doc.lines))
 	for _, l := range doc.lines {
 		tl := tline{text: l.text, table: l.table}
+		tl.prose = strings.ContainsRune(l.text, '。')
+		if !tl.prose && len(l.text) < 600 {
+			tl.core = labelCore(l.text)
+		}
 		labelRunes := 0
 		for _, c := range l.cells {
 			switch {
@@ -324,7 +330,7 @@ func tokenize(doc *document) []tline {
 				}
 			}
 		}
-		tl.prose = strings.ContainsRune(l.text, '。') || labelRunes > 70
+		tl.prose = tl.prose || labelRunes > 70
 		out = append(out, tl)
 	}
 	return out
@@ -332,8 +338,12 @@ func tokenize(doc *document) []tline {
 
 // heading recognises the section headings 二、三、四 and the end of the
 // tables (五、 or 六、).
-func heading(text string) int {
-	t := strings.TrimSpace(simplify(foldWidth(text)))
+func heading(l tline) int {
+	core := l.core
+	if len(core) > 120 || !containsAny(core, "主动公开", "收到和处理", "申请情况", "行政复议", "行政诉讼", "问题", "改进", "其他需要报告") {
+		return secNone
+	}
+	t := strings.TrimSpace(simplify(foldWidth(l.text)))
 	if t == "" || strings.HasPrefix(t, "(") || strings.HasPrefix(t, "（") || strings.ContainsRune(t, '。') {
 		return secNone
 	}
@@ -341,7 +351,6 @@ func heading(text string) int {
 		return secNone
 	}
 	n := leadingNumeral(t)
-	core := labelCore(t)
 	switch {
 	case (n == '二' || n == 0 && len([]rune(core)) <= 14) && strings.Contains(core, "主动公开政府信息"):
 		return secT2
@@ -361,7 +370,7 @@ func heading(text string) int {
 func splitSections(lines []tline) map[int][]tline {
 	start := map[int]int{}
 	for i, l := range lines {
-		if s := heading(l.text); s != secNone {
+		if s := heading(l); s != secNone {
 			if _, seen := start[s]; !seen {
 				if s == secEnd && len(start) == 0 {
 					continue // a table of contents or a summary before the tables
@@ -378,7 +387,7 @@ func splitSections(lines []tline) map[int][]tline {
 			return
 		}
 		for i := from; i < len(lines); i++ {
-			if !lines[i].prose && strings.Contains(labelCore(lines[i].text), key) {
+			if !lines[i].prose && strings.Contains(lines[i].core, key) {
 				start[sec], inclusive[sec] = i, true
 				return
 			}
@@ -390,7 +399,7 @@ func splitSections(lines []tline) map[int][]tline {
 		for _, key := range []string{"第二十条", "信息内容"} {
 			if _, ok := start[secT2]; !ok {
 				for i := 0; i < s3; i++ {
-					if !lines[i].prose && strings.Contains(labelCore(lines[i].text), key) {
+					if !lines[i].prose && strings.Contains(lines[i].core, key) {
 						start[secT2], inclusive[secT2] = i, true
 						break
 					}
@@ -426,7 +435,7 @@ func splitSections(lines []tline) map[int][]tline {
 func detectFormat(lines []tline, year int) Format {
 	s19, s21 := 0, 0
 	for _, l := range lines {
-		c := labelCore(l.text)
+		c := l.core
 		for _, k := range []string{"新制作", "新公开", "对外公开总", "上一年项目", "增减", "对外管理服务", "集中采购"} {
 			if strings.Contains(c, k) {
 				s19++
@@ -450,7 +459,7 @@ func detectFormat(lines []tline, year int) Format {
 // hasSubtotalColumn reports whether table 三's header has a 小计 column.
 func hasSubtotalColumn(lines []tline) bool {
 	for _, l := range lines {
-		c := labelCore(l.text)
+		c := l.core
 		if strings.Contains(c, "新收") {
 			return false // the header is over
 		}
@@ -603,9 +612,15 @@ func matchLabel(run []tok, ms []rowMatcher, last int) (int, bool) {
 		return best, true
 	}
 	bestScore, second := 0.0, 0.0
+	runes := make([][]rune, 0, len(cores))
+	for _, c := range cores {
+		if r := []rune(c); len(r) >= 2 {
+			runes = append(runes, r)
+		}
+	}
 	for k := last + 1; k <= hi; k++ {
-		for _, c := range cores {
-			s := similarity(c, ms[k].fuzzy)
+		for _, c := range runes {
+			s := similarity(c, ms[k].fuzzyR)
 			switch {
 			case s > bestScore:
 				if best != k {
@@ -661,7 +676,7 @@ func matchAppeals(lines []tline) matchResult {
 		}
 		all = append(all, vals...)
 		if len(vals) >= 5 {
-			c := labelCore(l.text)
+			c := l.core
 			switch {
 			case strings.Contains(c, "直接起诉"):
 				labelled["litigation_direct"] = vals[len(vals)-5:]
@@ -720,4 +735,13 @@ func noTablesReason(doc *document, secs map[int][]tline, f Format) string {
 		return "no tables in page: the table headings have no table text under them"
 	}
 	return "no tables in page: no report tables found"
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }

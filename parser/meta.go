@@ -65,7 +65,7 @@ func fillMeta(r *Report, doc *document, src Source) {
 		if len([]rune(t)) <= 80 {
 			titleCands = append(titleCands, t)
 			// PDF title pages print the organ on the line above the title.
-			if i > 0 && reTitle.MatchString(strings.TrimSpace(t)) {
+			if i > 0 && strings.Contains(t, "公") && reTitle.MatchString(strings.TrimSpace(t)) {
 				if m := reTitle.FindStringSubmatch(t); m != nil && strings.TrimSpace(m[1]) == "" {
 					prev := strings.ReplaceAll(head[i-1], " ", "")
 					if reOrganSuffix.MatchString(prev) && len([]rune(prev)) <= 30 {
@@ -79,6 +79,9 @@ func fillMeta(r *Report, doc *document, src Source) {
 	bestAgency := ""
 	for _, t := range titleCands {
 		t = strings.TrimSpace(t)
+		if !strings.Contains(t, "公") {
+			continue
+		}
 		m := reTitle.FindStringSubmatch(t)
 		if m == nil {
 			continue

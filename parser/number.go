@@ -53,13 +53,42 @@ func parseValue(s string) (string, valueKind) {
 			break
 		}
 	}
-	if reThousands.MatchString(t) {
+	if strings.IndexByte(t, ',') >= 0 && reThousands.MatchString(t) {
 		t = strings.ReplaceAll(t, ",", "")
 	}
-	if !reNumber.MatchString(t) {
+	if !isNumber(t) {
 		return "", kindLabel
 	}
 	return canonical(t), kindNumber
+}
+
+// isNumber is reNumber without the regexp: [+-]?digits(.digits)?
+func isNumber(t string) bool {
+	i := 0
+	if i < len(t) && (t[i] == '+' || t[i] == '-') {
+		i++
+	}
+	d := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+		d++
+	}
+	if d == 0 {
+		return false
+	}
+	if i == len(t) {
+		return true
+	}
+	if t[i] != '.' {
+		return false
+	}
+	i++
+	f := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+		f++
+	}
+	return f > 0 && i == len(t)
 }
 
 // canonical normalises a string matching reNumber.

@@ -132,7 +132,7 @@ func Kind(body []byte) string {
 	if !looksText(head) {
 		return ""
 	}
-	if looksHTML(head) || looksHTML(body[:min(len(body), 64<<10)]) {
+	if looksHTML(body[:min(len(body), 4<<10)]) || looksHTML(body[:min(len(body), 64<<10)]) {
 		return "html"
 	}
 	return "text"
@@ -172,9 +172,8 @@ func looksText(b []byte) bool {
 }
 
 func looksHTML(b []byte) bool {
-	lb := bytes.ToLower(b)
 	for _, tag := range []string{"<html", "<!doctype html", "<body", "<table", "<p>", "<p ", "<div", "<meta", "<br"} {
-		if bytes.Contains(lb, []byte(tag)) {
+		if bytes.Contains(b, []byte(tag)) || bytes.Contains(b, bytes.ToUpper([]byte(tag))) {
 			return true
 		}
 	}

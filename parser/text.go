@@ -25,7 +25,7 @@ func extractText(text string) *document {
 // addTextLine splits one line of text into cells and appends it, skipping
 // blank lines and page numbers.
 func (b *lineBuilder) addTextLine(raw string) {
-	if strings.TrimSpace(raw) == "" || rePageNumber.MatchString(foldWidth(raw)) {
+	if strings.TrimSpace(raw) == "" || len(raw) < 40 && rePageNumber.MatchString(foldWidth(raw)) {
 		return
 	}
 	var cells []cell

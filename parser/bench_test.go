@@ -1,0 +1,45 @@
+package parser
+
+import (
+	"os"
+	"testing"
+)
+
+// BenchmarkParse_HTML parses, normalises and checks real report pages
+// (120–250 KB of HTML each, larger than the typical 50–100 KB page) and
+// reports reports/s on one core: go test ./parser -bench Parse_HTML -cpu 1
+func BenchmarkParse_HTML(b *testing.B) {
+	for _, name := range []string{"pingtan-xingzhengshenpiju-2023", "pingtan-shichangjianguanju-2024", "pingtan-shichangjianguanju-2020"} {
+		body, err := os.ReadFile("testdata/" + name + ".html")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := Parse(body, Source{URL: name})
+				if err != nil || len(r.Cells) < 190 {
+					b.Fatalf("parse: %v, %d cells", err, len(r.Cells))
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
+		})
+	}
+}
+
+// BenchmarkParse_Text parses the seed, a flattened text report.
+func BenchmarkParse_Text(b *testing.B) {
+	body, err := os.ReadFile("testdata/zhanjiang-sifaju-2025.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(body, Source{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
+}
