@@ -65,33 +65,35 @@ type CaptureItem struct {
 // prepared is a capture ready to be written: hashed and compressed
 // outside any transaction.
 type prepared struct {
-	key []byte
-	val []byte
-	z   []byte
+	key []byte // raw SHA-256
+	val []byte // captureValue JSON
+	z   []byte // compressed body
 }
 
-// prepare hashes body, checks c.SHA256 and compresses.
-func (db *DB) prepare(c Capture, body []byte, compress bool) (prepared, Capture, error) {
+// hash sets p.key and c's SHA256 and Size, and checks a given SHA256.
+func (p *prepared) hash(c *Capture, body []byte) error {
 	sum := sha256.Sum256(body)
 	sha := hex.EncodeToString(sum[:])
 	if c.SHA256 != "" && c.SHA256 != sha {
-		return prepared{}, c, fmt.Errorf("put capture %s: %w: body hashes to %s, not %s", c.URL, ErrInvalid, sha, c.SHA256)
+		return fmt.Errorf("put capture %s: %w: body hashes to %s, not %s", c.URL, ErrInvalid, sha, c.SHA256)
 	}
 	c.SHA256 = sha
 	c.Size = int64(len(body))
-	p := prepared{key: sum[:]}
-	if !compress {
-		return p, c, nil
-	}
-	p.z = db.codec.compress(body)
+	p.key = sum[:]
+	return nil
+}
+
+// compress sets p.z and p.val.
+func (p *prepared) compress(cd *codec, c Capture, body []byte) error {
+	p.z = cd.compress(body)
 	c.StoredSize = int64(len(p.z))
 	c.FetchedAt = c.FetchedAt.UTC()
-	val, err := json.Marshal(captureValue{V: SchemaVersion, Capture: c, Chunks: (len(p.z) + chunkSize - 1) / chunkSize})
+	val, err := json.Marshal(captureValue{V: SchemaVersion, Capture: c, Chunks: max(1, (len(p.z)+chunkSize-1)/chunkSize)})
 	if err != nil {
-		return prepared{}, c, fmt.Errorf("put capture %s: %w", c.URL, err)
+		return fmt.Errorf("put capture %s: %w", c.URL, err)
 	}
 	p.val = val
-	return p, c, nil
+	return nil
 }
 
 // put writes p unless its key exists; it reports whether it wrote.
@@ -108,6 +110,32 @@ func (p prepared) put(tx *bolt.Tx) (bool, error) {
 		}
 	}
 	return true, caps.Put(p.key, p.val)
+}
+
+// parallel calls fn(i) for every i in idx on up to GOMAXPROCS goroutines
+// and returns the first error.
+func parallel(idx []int, fn func(i int) error) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(idx))
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(idx)) {
+		wg.Go(func() {
+			for k := range next {
+				errs[k] = fn(idx[k])
+			}
+		})
+	}
+	for k := range idx {
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PutCapture stores body, compressed, under its SHA-256 with provenance c,
@@ -132,62 +160,36 @@ func (db *DB) PutCaptures(items []CaptureItem) (isNew []bool, err error) {
 		return nil, ErrReadOnly
 	}
 	isNew = make([]bool, len(items))
-	// Hash everything, then look up which are already stored.
 	preps := make([]prepared, len(items))
 	caps := make([]Capture, len(items))
+	all := make([]int, len(items))
 	for i, it := range items {
-		if preps[i], caps[i], err = db.prepare(it.Capture, it.Body, false); err != nil {
-			return nil, err
-		}
+		all[i], caps[i] = i, it.Capture
 	}
-	stored := make([]bool, len(items))
+	// Hash everything, then look up which bodies are already stored, then
+	// compress only the new ones.
+	if err := parallel(all, func(i int) error { return preps[i].hash(&caps[i], items[i].Body) }); err != nil {
+		return nil, err
+	}
+	var fresh []int
 	err = db.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCaptures)
 		for i := range preps {
-			stored[i] = b.Get(preps[i].key) != nil
+			if b.Get(preps[i].key) == nil {
+				fresh = append(fresh, i)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("put captures: %w", err)
 	}
-	// Compress the new ones in parallel.
-	var wg sync.WaitGroup
-	var mu sync.Mutex // protects firstErr
-	var firstErr error
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), len(items)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				p, _, err := db.prepare(items[i].Capture, items[i].Body, true)
-				if err != nil {
-					mu.Lock()
-					firstErr = err
-					mu.Unlock()
-					continue
-				}
-				preps[i] = p
-			}
-		}()
-	}
-	for i := range items {
-		if !stored[i] {
-			next <- i
-		}
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if err := parallel(fresh, func(i int) error { return preps[i].compress(db.codec, caps[i], items[i].Body) }); err != nil {
+		return nil, err
 	}
 	err = db.update(func(tx *bolt.Tx) error {
-		for i, p := range preps {
-			if stored[i] {
-				continue
-			}
-			ok, err := p.put(tx)
+		for _, i := range fresh {
+			ok, err := preps[i].put(tx)
 			if err != nil {
 				return fmt.Errorf("put capture %s (%s): %w", caps[i].URL, caps[i].SHA256, err)
 			}

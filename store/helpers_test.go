@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"nianbao/parser"
 )
 
@@ -182,3 +184,7 @@ func sha(s string) string {
 
 // syntheticCells is the number of cells of a full 2021-format report.
 const syntheticCells = 200
+
+// boltTx lets tests reach into the file without importing bbolt in every
+// test file.
+type boltTx = bolt.Tx

@@ -58,10 +58,45 @@ type Version struct {
 	Digest string `json:"digest"`
 }
 
-// versionValue is the JSON stored in bucketVersions.
+// versionValue is the JSON stored in bucketVersions. The report itself is
+// stored as zstd-compressed JSON (base64 in the envelope): its 200-odd
+// cells repeat the same IDs, and compressing them takes a version from
+// about 18 KB to about 3 KB.
 type versionValue struct {
-	V int `json:"v"`
-	Version
+	V             int       `json:"v"`
+	N             int       `json:"n"`
+	Captures      []string  `json:"captures"`
+	ParserVersion string    `json:"parser_version"`
+	StoredAt      time.Time `json:"stored_at"`
+	RunID         string    `json:"run_id,omitempty"`
+	Digest        string    `json:"digest"`
+	ReportZstd    []byte    `json:"report_zstd"`
+}
+
+func (db *DB) encodeVersion(v Version) ([]byte, error) {
+	rj, err := json.Marshal(v.Report)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(versionValue{V: SchemaVersion, N: v.N, Captures: v.Captures, ParserVersion: v.ParserVersion,
+		StoredAt: v.StoredAt, RunID: v.RunID, Digest: v.Digest, ReportZstd: db.codec.compress(rj)})
+}
+
+func (db *DB) decodeVersion(b []byte) (Version, error) {
+	var vv versionValue
+	if err := json.Unmarshal(b, &vv); err != nil {
+		return Version{}, err
+	}
+	rj, err := db.codec.decompress(vv.ReportZstd, int64(len(vv.ReportZstd))*8)
+	if err != nil {
+		return Version{}, fmt.Errorf("decompress report: %w", err)
+	}
+	v := Version{N: vv.N, Captures: vv.Captures, ParserVersion: vv.ParserVersion, StoredAt: vv.StoredAt,
+		RunID: vv.RunID, Digest: vv.Digest, Report: new(parser.Report)}
+	if err := json.Unmarshal(rj, v.Report); err != nil {
+		return Version{}, fmt.Errorf("decode report: %w", err)
+	}
+	return v, nil
 }
 
 // reportValue is the JSON stored in bucketReports: a summary of the
@@ -163,7 +198,7 @@ func (db *DB) PutReport(r *parser.Report, captures []string, runID string) (PutR
 		rv.Digest = digest
 		rv.Updated = now
 		ver.N = rv.Versions
-		vb, err := json.Marshal(versionValue{V: SchemaVersion, Version: ver})
+		vb, err := db.encodeVersion(ver)
 		if err != nil {
 			return err
 		}
@@ -200,7 +235,7 @@ func (db *DB) Report(agency string, year int) (*ReportRecord, error) {
 		if v == nil {
 			return fmt.Errorf("report %s %d: %w", agency, year, ErrNotFound)
 		}
-		rec, err = loadReport(tx, rk, v, false)
+		rec, err = db.loadReport(tx, rk, v, false)
 		return err
 	})
 	if err != nil {
@@ -258,7 +293,7 @@ func (db *DB) ForEachReport(ctx context.Context, f Filter, fn func(*ReportRecord
 			if !f.match(agency, year) {
 				continue
 			}
-			rec, err := loadReport(tx, k, v, f.LatestOnly)
+			rec, err := db.loadReport(tx, k, v, f.LatestOnly)
 			if err != nil {
 				return err
 			}
@@ -271,7 +306,7 @@ func (db *DB) ForEachReport(ctx context.Context, f Filter, fn func(*ReportRecord
 }
 
 // loadReport decodes the report at key rk with value v and its versions.
-func loadReport(tx *bolt.Tx, rk, v []byte, latestOnly bool) (*ReportRecord, error) {
+func (db *DB) loadReport(tx *bolt.Tx, rk, v []byte, latestOnly bool) (*ReportRecord, error) {
 	var rv reportValue
 	if err := json.Unmarshal(v, &rv); err != nil {
 		return nil, fmt.Errorf("report %q: decode: %w: %w", rk, ErrCorrupt, err)
@@ -287,11 +322,11 @@ func loadReport(tx *bolt.Tx, rk, v []byte, latestOnly bool) (*ReportRecord, erro
 		if vb == nil {
 			return nil, fmt.Errorf("report %s %d: version %d missing: %w", rv.Agency, rv.Year, n, ErrCorrupt)
 		}
-		var vv versionValue
-		if err := json.Unmarshal(vb, &vv); err != nil {
-			return nil, fmt.Errorf("report %s %d: version %d: decode: %w: %w", rv.Agency, rv.Year, n, ErrCorrupt, err)
+		ver, err := db.decodeVersion(vb)
+		if err != nil {
+			return nil, fmt.Errorf("report %s %d: version %d: %w: %w", rv.Agency, rv.Year, n, ErrCorrupt, err)
 		}
-		rec.Versions = append(rec.Versions, vv.Version)
+		rec.Versions = append(rec.Versions, ver)
 	}
 	return rec, nil
 }
