@@ -50,7 +50,10 @@ func blockKind(status int, hdr http.Header, text []byte) string {
 			return "http 503"
 		}
 	}
-	if status >= 200 && status < 300 && len(text) > 0 && len(text) < 500 && bytes.Contains(bytes.ToLower(text), []byte("<script")) {
+	// A JS-only shell is a challenge, except the gkmlpt index, a Vue app
+	// whose data the crawler reads from window._CONFIG and the JSON API.
+	if status >= 200 && status < 300 && len(text) > 0 && len(text) < 500 &&
+		bytes.Contains(bytes.ToLower(text), []byte("<script")) && !bytes.Contains(text, []byte("_CONFIG")) {
 		visible := strings.TrimSpace(collapse(string(tagRe.ReplaceAll(text, nil))))
 		if len([]rune(visible)) < 40 {
 			return "js-only"

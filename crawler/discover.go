@@ -69,12 +69,16 @@ func (m *matcher) isColumn(l link, abs string) bool {
 	return lab != "" && !excludeRe.MatchString(lab) && columnRe.MatchString(lab)
 }
 
-// isPagination reports whether the link is a pagination link of page.
+// isPagination reports whether the link is a pagination link of page: a
+// 下一页-style text, the same path with a page-number parameter, or a static
+// sibling page (index_2.html next to index.html) with the page's own stem or
+// a page-number text.
 func isPagination(l link, u, page *url.URL) bool {
-	if u.Host != page.Host {
+	if u.Host != page.Host || excludeRe.MatchString(l.label()) {
 		return false
 	}
-	if nextTextRe.MatchString(strings.TrimSpace(l.text)) {
+	text := strings.TrimSpace(l.text)
+	if nextTextRe.MatchString(text) {
 		return true
 	}
 	if u.Path == page.Path && u.RawQuery != page.RawQuery {
@@ -88,7 +92,30 @@ func isPagination(l link, u, page *url.URL) bool {
 		}
 		return false
 	}
-	return path.Dir(u.Path) == path.Dir(page.Path) && staticPageRe.MatchString(path.Base(u.Path))
+	name := path.Base(u.Path)
+	if path.Dir(u.Path) != path.Dir(page.Path) || !staticPageRe.MatchString(name) {
+		return false
+	}
+	if _, err := strconv.Atoi(text); err == nil {
+		return true
+	}
+	return pageStem(name) == pageStem(page.Path)
+}
+
+// pageStem returns the name of a list page without its page number and
+// extension: "index" for index.html, index_2.html and a directory URL.
+func pageStem(p string) string {
+	if strings.HasSuffix(p, "/") || p == "" {
+		return "index"
+	}
+	name := path.Base(p)
+	name = strings.TrimSuffix(name, path.Ext(name))
+	if i := strings.LastIndexAny(name, "_-"); i > 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			name = name[:i]
+		}
+	}
+	return name
 }
 
 // resolve returns ref resolved against base, without its fragment; ok is
