@@ -295,46 +295,114 @@ func yearLabel(r *Report) string {
 	return strconv.Itoa(r.Year)
 }
 
-// unionIDs lists the cell IDs of both reports in template order.
-func unionIDs(a, b *Report) []string {
-	seen := make(map[string]bool, len(a.Cells)+len(b.Cells))
-	var cells []Cell
-	for _, r := range []*Report{a, b} {
-		for _, c := range r.Cells {
-			if !seen[c.ID()] {
-				seen[c.ID()] = true
-				cells = append(cells, c)
+// CellIDs returns the canonical IDs ("t3.new_received.total") of every
+// cell of the 2019 and 2021 templates, each once, in template order: table
+// by table, the 2021 template's rows and columns with the 2019 template's
+// own ones merged in where the 2019 template puts them (other_services
+// after licensing, the single t3 "other" row before the other.* rows, the
+// 2019 columns of t2 rules after the 2021 ones). Wide exports use it as
+// their column list; Diff orders its changes by it.
+func CellIDs() []string {
+	var ids []string
+	for _, t := range Tables {
+		var rows []string
+		cols := map[string][]string{}
+		for _, f := range []Format{Format2021, Format2019} {
+			var fr []string
+			for _, spec := range Rows(t, f) {
+				fr = append(fr, spec.ID)
+				cols[spec.ID] = mergeOrdered(cols[spec.ID], spec.Columns)
+			}
+			rows = mergeOrdered(rows, fr)
+		}
+		for _, r := range rows {
+			for _, c := range cols[r] {
+				ids = append(ids, t+"."+r+"."+c)
 			}
 		}
-	}
-	sort.SliceStable(cells, func(i, j int) bool { return cellLess(cells[i], cells[j]) })
-	ids := make([]string, len(cells))
-	for i, c := range cells {
-		ids[i] = c.ID()
 	}
 	return ids
 }
 
-func cellLess(a, b Cell) bool {
-	at, ar, ac := cellOrder(a)
-	bt, br, bc := cellOrder(b)
-	if at != bt {
-		return at < bt
+// mergeOrdered returns a copy of a with the items of b it lacks: each goes
+// after the item that precedes it in b, or, when no earlier item of b is
+// in a, before the first later item of b that is, or else at the end.
+func mergeOrdered(a, b []string) []string {
+	a = append([]string(nil), a...)
+	after := -1 // index in a of the last item of b placed
+	for k, s := range b {
+		if i := indexOf(a, s); i >= 0 {
+			after = i
+			continue
+		}
+		i := after + 1
+		if after < 0 {
+			i = len(a)
+			for _, later := range b[k+1:] {
+				if j := indexOf(a, later); j >= 0 {
+					i = j
+					break
+				}
+			}
+		}
+		a = append(a[:i], append([]string{s}, a[i:]...)...)
+		after = i
 	}
-	if ar != br {
-		return ar < br
+	return a
+}
+
+func indexOf(a []string, s string) int {
+	for i, x := range a {
+		if x == s {
+			return i
+		}
 	}
-	if ac != bc {
-		return ac < bc
+	return -1
+}
+
+// unionIDs lists the cell IDs of both reports in template order.
+func unionIDs(a, b *Report) []string {
+	rank := idRank()
+	seen := make(map[string]bool, len(a.Cells)+len(b.Cells))
+	var ids []string
+	for _, r := range []*Report{a, b} {
+		for _, c := range r.Cells {
+			if id := c.ID(); !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
 	}
-	return a.ID() < b.ID()
+	sort.SliceStable(ids, func(i, j int) bool { return idLess(rank, ids[i], ids[j]) })
+	return ids
+}
+
+// idRank maps each canonical ID to its position in CellIDs.
+func idRank() map[string]int {
+	ids := CellIDs()
+	rank := make(map[string]int, len(ids))
+	for i, id := range ids {
+		rank[id] = i
+	}
+	return rank
+}
+
+// idLess orders IDs by template position; unknown IDs go last, by name.
+func idLess(rank map[string]int, a, b string) bool {
+	ra, oka := rank[a]
+	rb, okb := rank[b]
+	switch {
+	case oka && okb:
+		return ra < rb
+	case oka != okb:
+		return oka
+	}
+	return a < b
 }
 
 func sortChanges(cs []Change) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		return cellLess(Cell{Table: cs[i].Table, Row: cs[i].Row, Column: cs[i].Column},
-			Cell{Table: cs[j].Table, Row: cs[j].Row, Column: cs[j].Column})
-	})
+	rank := idRank()
+	sort.SliceStable(cs, func(i, j int) bool { return idLess(rank, cs[i].ID(), cs[j].ID()) })
 }
 
 // compareValues builds the Change of one comparable cell and reports

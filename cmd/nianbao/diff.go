@@ -8,10 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"nianbao/parser"
 	"nianbao/store"
@@ -41,9 +42,12 @@ not an error.
 spaces) contains TEXT, or whose organ code (索引号 prefix) is TEXT. The two
 years' reports are paired by organ code when both have one (a 9-character
 organisation code matches the 18-character credit code containing it), else
-by normalised name. When the text selects several agencies, or none in
-both years, diff lists the candidates and exits 2: it never merges two
-organs silently.
+by normalised name, where a name that only adds parent divisions in front
+(淮安市洪泽区人民政府 vs 洪泽区人民政府) counts as the same; the output says
+how the pair was matched. An agency whose normalised name equals TEXT is
+preferred over longer names containing it. When the text selects several
+organs, or none in both years, diff lists the candidates and exits 2: it
+never merges two organs silently.
 
 Formats: text (default) is an aligned table with the not-comparable cells
 and the checks; csv has exactly the columns
@@ -115,15 +119,24 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // candidates returns the latest version of every report of year whose
-// agency matches text, in agency order.
+// agency matches text, in agency order. When some agencies' names equal
+// the text (normalised), only those are returned: the full name of an
+// organ selects it even when longer names contain it.
 func candidates(ctx context.Context, db *store.DB, year int, text string) ([]*store.ReportRecord, error) {
-	var out []*store.ReportRecord
+	var out, exact []*store.ReportRecord
+	want := normAgency(text)
 	err := db.ForEachReport(ctx, store.Filter{Year: year, LatestOnly: true}, func(rec *store.ReportRecord) error {
 		if rec.Latest() != nil && rec.Latest().Report != nil && recordMatches(rec, text) {
 			out = append(out, rec)
+			if normAgency(rec.Agency) == want {
+				exact = append(exact, rec)
+			}
 		}
 		return nil
 	})
+	if len(exact) > 0 {
+		return exact, err
+	}
 	return out, err
 }
 
@@ -158,7 +171,55 @@ func sameOrgan(a, b *store.ReportRecord) string {
 	if normAgency(a.Agency) == normAgency(b.Agency) {
 		return "name"
 	}
+	if p := parentDivisionOnly(normAgency(a.Agency), normAgency(b.Agency)); p != "" {
+		return "name, apart from the parent division " + p
+	}
 	return ""
+}
+
+// parentDivisions matches a run of higher-level divisions that one year's
+// title may put before the organ's own name: 江苏省, 淮安市, 延边朝鲜族自治州,
+// 阿拉善盟, 和田地区.
+var parentDivisions = regexp.MustCompile(`^(?:\p{Han}{1,10}?(?:省|自治区|自治州|市|州|地区|盟))+$`)
+
+// placeName matches a name that begins with its own place (洪泽区…, 沭阳县…),
+// so that dropping a parent division still leaves a whole organ name
+// ("淮安市人民政府" and "人民政府" are not the same organ).
+var placeName = regexp.MustCompile(`^\p{Han}{1,8}?(?:区|县|旗|市[^场])`)
+
+// withoutParentDivisions returns name with its leading parent divisions
+// dropped, shortest prefix first ("江苏省淮安市洪泽区人民政府" gives
+// "淮安市洪泽区人民政府" and "洪泽区人民政府"); each remainder still begins
+// with its own place.
+func withoutParentDivisions(name string) []string {
+	var out []string
+	for i := range name {
+		if i == 0 {
+			continue
+		}
+		p, rest := name[:i], name[i:]
+		if parentDivisions.MatchString(p) && placeName.MatchString(rest) {
+			out = append(out, rest)
+		}
+	}
+	return out
+}
+
+// parentDivisionOnly returns the prefix P when one name is P + the other and
+// P is only parent divisions ("淮安市洪泽区人民政府" vs "洪泽区人民政府" gives
+// "淮安市"), else "".
+func parentDivisionOnly(a, b string) string {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if a == b || !strings.HasSuffix(a, b) || !placeName.MatchString(b) {
+		return ""
+	}
+	p := strings.TrimSuffix(a, b)
+	if !parentDivisions.MatchString(p) {
+		return ""
+	}
+	return p
 }
 
 func describeCandidates(recs []*store.ReportRecord) string {
@@ -360,35 +421,59 @@ func dash(s string) string {
 }
 
 // writeChangeTables prints the changed and the not-comparable cells as
-// aligned tables; blank values show as "·".
+// aligned tables; a blank value shows as "·".
 func writeChangeTables(w io.Writer, changed, notComparable []parser.Change, oldLabel, newLabel string) {
 	fmt.Fprintf(w, "\nChanged cells: %d\n", len(changed))
 	if len(changed) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "TABLE\tROW\tCOLUMN\t%s\t%s\tCHANGE\tPCT\t\n", oldLabel, newLabel)
+		rows := [][]string{{"TABLE", "ROW", "COLUMN", oldLabel, newLabel, "CHANGE", "PCT", "NOTE"}}
 		for _, c := range changed {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Table, c.Row, c.Column, dash(c.Old), dash(c.New), dash(c.Abs), pctText(c.Pct))
+			rows = append(rows, []string{c.Table, c.Row, c.Column, dash(c.Old), dash(c.New), dash(c.Abs), pctText(c.Pct), c.Note})
 		}
-		tw.Flush()
-		for _, c := range changed {
-			if c.Note != "" {
-				fmt.Fprintf(w, "  note: %s: %s\n", c.ID(), c.Note)
-			}
-		}
+		writeAligned(w, rows, []bool{false, false, false, true, true, true, true, false})
 	}
 	fmt.Fprintf(w, "\nNot comparable: %d\n", len(notComparable))
 	if len(notComparable) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "TABLE\tROW\tCOLUMN\t%s\t%s\tWHY\n", oldLabel, newLabel)
+		rows := [][]string{{"TABLE", "ROW", "COLUMN", oldLabel, newLabel, "WHY"}}
 		for _, c := range notComparable {
 			o, n := dash(c.Old), dash(c.New)
-			// A not-comparable cell belongs to one side only.
-			if c.Old == "" && c.New == "" {
+			if c.Old == "" && c.New == "" { // a blank cell of one side
 				o, n = "", ""
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Table, c.Row, c.Column, o, n, c.Note)
+			rows = append(rows, []string{c.Table, c.Row, c.Column, o, n, c.Note})
 		}
-		tw.Flush()
+		writeAligned(w, rows, []bool{false, false, false, true, true, false})
+	}
+}
+
+// writeAligned prints rows as a table indented by two spaces, columns two
+// spaces apart, right-aligned where right says so. The last column is
+// not padded, so it may hold free text. Widths count runes: every padded
+// column holds ASCII IDs or numbers.
+func writeAligned(w io.Writer, rows [][]string, right []bool) {
+	width := make([]int, len(right))
+	for _, r := range rows {
+		for i, f := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(f))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		b.Reset()
+		b.WriteString("  ")
+		for i, f := range r {
+			if i == len(r)-1 {
+				b.WriteString(f)
+				break
+			}
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(f))
+			if right[i] {
+				b.WriteString(pad + f)
+			} else {
+				b.WriteString(f + pad)
+			}
+			b.WriteString("  ")
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
 }
 

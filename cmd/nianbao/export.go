@@ -249,55 +249,6 @@ func (e *tidyExporter) record(rec *store.ReportRecord) error {
 	return nil
 }
 
-// wideColumns returns the canonical cell IDs of both templates, merged in
-// template order: table by table, the 2021 rows with the 2019-only rows
-// inserted after the row that precedes them in the 2019 template, and
-// likewise for the columns of a row both templates have.
-func wideColumns() []string {
-	var ids []string
-	for _, t := range parser.Tables {
-		type row struct {
-			id   string
-			cols []string
-		}
-		var rows []row
-		for _, f := range []parser.Format{parser.Format2021, parser.Format2019} {
-			after := -1 // index in rows of the previous row of f
-			for _, spec := range parser.Rows(t, f) {
-				i := slices.IndexFunc(rows, func(r row) bool { return r.id == spec.ID })
-				if i < 0 {
-					i = after + 1
-					rows = slices.Insert(rows, i, row{id: spec.ID, cols: slices.Clone(spec.Columns)})
-				} else {
-					rows[i].cols = mergeOrdered(rows[i].cols, spec.Columns)
-				}
-				after = i
-			}
-		}
-		for _, r := range rows {
-			for _, c := range r.cols {
-				ids = append(ids, t+"."+r.id+"."+c)
-			}
-		}
-	}
-	return ids
-}
-
-// mergeOrdered returns a with the items of b it lacks, each inserted after
-// the item that precedes it in b (at the front when none does).
-func mergeOrdered(a, b []string) []string {
-	after := -1
-	for _, s := range b {
-		i := slices.Index(a, s)
-		if i < 0 {
-			i = after + 1
-			a = slices.Insert(a, i, s)
-		}
-		after = i
-	}
-	return a
-}
-
 // wideExporter writes one row per report version, one column per cell.
 type wideExporter struct {
 	w           *csvWriter
@@ -310,7 +261,7 @@ type wideExporter struct {
 }
 
 func newWideExporter(w *bufio.Writer, o exportOptions) *wideExporter {
-	e := &wideExporter{w: &csvWriter{w: w}, allVersions: o.allVersions, blankAsZero: o.blankAsZero, ids: wideColumns()}
+	e := &wideExporter{w: &csvWriter{w: w}, allVersions: o.allVersions, blankAsZero: o.blankAsZero, ids: parser.CellIDs()}
 	e.base = len(wideBase)
 	if e.allVersions {
 		e.base++
@@ -386,25 +337,35 @@ func newReportsExporter(w *bufio.Writer, o exportOptions, db *store.DB) *reports
 
 func (e *reportsExporter) header() error { return e.w.write(reportsHeader) }
 
-// previous returns the latest version of rec's agency's report for the
-// year before, or nil. Records arrive ordered by agency and year, so the
-// previous record is it unless a year filter skipped it.
-func (e *reportsExporter) previous(rec *store.ReportRecord) *parser.Report {
+// previous returns the latest version of the report of rec's agency for
+// the year before, and that report's agency name, or nil. The agency is
+// the same stored name or, failing that, the name without its parent
+// divisions (淮安市洪泽区人民政府 2024 → 洪泽区人民政府 2023). Records arrive
+// ordered by agency and year, so a same-name predecessor is the previous
+// record unless a year filter skipped it; the others are single lookups,
+// which keeps memory flat. Renamed organs that only an organ code links
+// are not paired here ('nianbao diff' pairs them).
+func (e *reportsExporter) previous(rec *store.ReportRecord) (*parser.Report, string) {
+	if !e.yearFilter && e.prev != nil && e.prevAgency == rec.Agency && e.prevYear == rec.Year-1 {
+		return e.prev, rec.Agency
+	}
+	names := []string{rec.Agency}
 	if !e.yearFilter {
-		if e.prev != nil && e.prevAgency == rec.Agency && e.prevYear == rec.Year-1 {
-			return e.prev
+		names = nil // the same name would have been the previous record
+	}
+	names = append(names, withoutParentDivisions(rec.Agency)...)
+	for _, n := range names {
+		pr, err := e.db.Report(n, rec.Year-1)
+		if err != nil || pr.Latest() == nil || pr.Latest().Report == nil {
+			continue
 		}
-		return nil
+		return pr.Latest().Report, n
 	}
-	pr, err := e.db.Report(rec.Agency, rec.Year-1)
-	if err != nil || pr.Latest() == nil {
-		return nil
-	}
-	return pr.Latest().Report
+	return nil, ""
 }
 
 func (e *reportsExporter) record(rec *store.ReportRecord) error {
-	prev := e.previous(rec)
+	prev, prevAgency := e.previous(rec)
 	for _, v := range rec.Versions {
 		r := v.Report
 		if r == nil {
@@ -427,6 +388,9 @@ func (e *reportsExporter) record(rec *store.ReportRecord) error {
 		var xRules, xFails []string
 		if prev != nil {
 			xPrev = strconv.Itoa(rec.Year - 1)
+			if prevAgency != rec.Agency {
+				xPrev += " " + prevAgency
+			}
 			checks := parser.CrossYear(prev, r)
 			xChecked = strconv.Itoa(len(checks))
 			for _, x := range checks {
