@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+
+	"nianbao/store"
 )
 
 // version is set with -ldflags "-X main.version=…".
@@ -24,8 +26,13 @@ func commands() map[string]command {
 	return map[string]command{
 		"parse":   {"parse report files (HTML, text, PDF, DOCX) and print JSON or CSV", runParse},
 		"version": {"print the version", runVersion},
+		"crawl":   {"crawl the configured sites once and archive their reports", runCrawl},
+		"demo":    {"crawl a bundled sample portal offline and show what was found", runDemo},
 		"export":  {"export the archive: tidy/wide CSV, reports, JSON lines or WARC", runExport},
 		"diff":    {"compare an agency's reports across years or stored versions", runDiff},
+		"reparse": {"re-parse every archived body with this parser; store changed numbers as new versions", runReparse},
+		"ls":      {"list archived reports: versions, format, check status", runLs},
+		"backup":  {"write a consistent copy of the archive", runBackup},
 	}
 }
 
@@ -113,7 +120,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &ue):
 		return exitUsage
-	case errors.Is(err, errLocked):
+	case errors.Is(err, store.ErrLocked), errors.Is(err, errLocked):
 		return exitLocked
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
@@ -123,7 +130,8 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
-// errLocked is returned (wrapped) when the store is held by another process.
+// errLocked is the old placeholder for store.ErrLocked, which exitCode now
+// checks itself; wrapping a store error in it is no longer needed.
 var errLocked = errors.New("database is locked")
 
 func errorMessage(err error) string {

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"nianbao/crawler"
+	"nianbao/store"
+)
+
+// storeState implements crawler.State on the store: URL records become
+// store.URLStates, queue items become entries of the store's per-site queue
+// (each a JSON-encoded item, so that a resumed run knows each URL's kind,
+// parent and link text).
+//
+// Writes are buffered and written in batches (at most flushEvery apart, or
+// flushCount changes), in the order the crawler made them: queue additions,
+// then URL records, then queue removals. An item queued and finished within
+// one batch never reaches the file. A crash loses at most the last batch,
+// which only means that some URLs are fetched again on resume: an item is
+// removed from the persistent queue only together with, or after, the items
+// its page added. Flush writes the buffer now; the crawl command calls it
+// after every site and before exit.
+type storeState struct {
+	db *store.DB
+
+	mu sync.Mutex // protects the fields below
+	// queues holds each loaded site's queue: Item.Key() → entry.
+	queues map[string]map[string]queueEntry
+	// records are URL records not yet written, by key.
+	records map[string]store.URLState
+	// flushing are the records of the batch being written, consulted by
+	// Lookup until the write is done.
+	flushing map[string]store.URLState
+	// adds and removes are the queue changes not yet written, per site, by
+	// encoded entry.
+	adds    map[string]map[string]bool
+	removes map[string]map[string]bool
+	changes int
+	last    time.Time
+
+	flushMu sync.Mutex // serialises flushes, so batches land in order
+}
+
+// queueEntry is one queued item and its encoding in the store.
+type queueEntry struct {
+	item crawler.Item
+	enc  string
+}
+
+const (
+	flushEvery = 500 * time.Millisecond
+	flushCount = 512
+)
+
+var _ crawler.State = (*storeState)(nil)
+
+func newStoreState(db *store.DB) *storeState {
+	return &storeState{db: db, queues: map[string]map[string]queueEntry{}, records: map[string]store.URLState{},
+		adds: map[string]map[string]bool{}, removes: map[string]map[string]bool{}, last: time.Now()}
+}
+
+// storedItem is the JSON form of a crawler.Item in the store's queue.
+type storedItem struct {
+	URL       string       `json:"u"`
+	Method    string       `json:"m,omitempty"`
+	Form      string       `json:"f,omitempty"`
+	Kind      crawler.Kind `json:"k,omitempty"`
+	Parent    string       `json:"p,omitempty"`
+	LinkText  string       `json:"t,omitempty"`
+	Published string       `json:"d,omitempty"`
+	Run       time.Time    `json:"r"`
+	Attempts  int          `json:"a,omitempty"`
+	Failure   string       `json:"e,omitempty"`
+}
+
+func encodeItem(it crawler.Item) (string, error) {
+	b, err := json.Marshal(storedItem{it.URL, it.Method, it.Form, it.Kind, it.Parent, it.LinkText, it.Published, it.Run.UTC(), it.Attempts, it.Failure})
+	return string(b), err
+}
+
+func decodeItem(s string) (crawler.Item, error) {
+	var si storedItem
+	if !strings.HasPrefix(s, "{") {
+		// A plain URL queued by another tool: a list page to fetch.
+		return crawler.Item{URL: s, Kind: crawler.KindList}, nil
+	}
+	if err := json.Unmarshal([]byte(s), &si); err != nil {
+		return crawler.Item{}, err
+	}
+	return crawler.Item{URL: si.URL, Method: si.Method, Form: si.Form, Kind: si.Kind, Parent: si.Parent,
+		LinkText: si.LinkText, Published: si.Published, Run: si.Run, Attempts: si.Attempts, Failure: si.Failure}, nil
+}
+
+// queue returns site's queue, loading it from the store on first use;
+// s.mu must be held.
+func (s *storeState) queue(site string) (map[string]queueEntry, error) {
+	if q, ok := s.queues[site]; ok {
+		return q, nil
+	}
+	pending, err := s.db.Pending(site)
+	if err != nil {
+		return nil, fmt.Errorf("read queue of %s: %w", site, err)
+	}
+	q := map[string]queueEntry{}
+	for _, enc := range pending {
+		it, err := decodeItem(enc)
+		if err != nil {
+			// Unreadable entry: drop it from the store, keep going.
+			s.remove(site, enc)
+			continue
+		}
+		if old, dup := q[it.Key()]; dup {
+			s.remove(site, old.enc)
+		}
+		q[it.Key()] = queueEntry{item: it, enc: enc}
+	}
+	s.queues[site] = q
+	return q, nil
+}
+
+// add and remove record queue changes; s.mu must be held. Removing an entry
+// whose addition is still buffered cancels both.
+func (s *storeState) add(site, enc string) {
+	if s.removes[site][enc] {
+		delete(s.removes[site], enc)
+	}
+	if s.adds[site] == nil {
+		s.adds[site] = map[string]bool{}
+	}
+	s.adds[site][enc] = true
+	s.changes++
+}
+
+func (s *storeState) remove(site, enc string) {
+	if s.adds[site][enc] {
+		delete(s.adds[site], enc)
+		return
+	}
+	if s.removes[site] == nil {
+		s.removes[site] = map[string]bool{}
+	}
+	s.removes[site][enc] = true
+	s.changes++
+}
+
+// Lookup implements crawler.State.
+func (s *storeState) Lookup(key string) (crawler.Record, bool, error) {
+	s.mu.Lock()
+	us, ok := s.records[key]
+	if !ok {
+		us, ok = s.flushing[key]
+	}
+	s.mu.Unlock()
+	if !ok {
+		var err error
+		us, err = s.db.URLState(key)
+		if errors.Is(err, store.ErrNotFound) {
+			return crawler.Record{}, false, nil
+		}
+		if err != nil {
+			return crawler.Record{}, false, err
+		}
+	}
+	return crawler.Record{Key: key, URL: urlOfKey(key), FetchedAt: us.LastFetched, Status: us.LastStatus,
+		ETag: us.ETag, LastModified: us.LastModified, SHA256: us.SHA256, Failure: us.LastError}, true, nil
+}
+
+// urlOfKey returns the URL of an Item.Key ("POST url\nform" for a POST).
+func urlOfKey(key string) string {
+	if rest, ok := strings.CutPrefix(key, "POST "); ok {
+		u, _, _ := strings.Cut(rest, "\n")
+		return u
+	}
+	return key
+}
+
+// Enqueue implements crawler.State.
+func (s *storeState) Enqueue(site string, items []crawler.Item) error {
+	s.mu.Lock()
+	q, err := s.queue(site)
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	for _, it := range items {
+		enc, err := encodeItem(it)
+		if err != nil {
+			s.mu.Unlock()
+			return fmt.Errorf("queue %s: %w", it.URL, err)
+		}
+		k := it.Key()
+		if old, ok := q[k]; ok {
+			if old.enc == enc {
+				continue
+			}
+			s.remove(site, old.enc)
+		}
+		q[k] = queueEntry{item: it, enc: enc}
+		s.add(site, enc)
+	}
+	due := s.dueLocked()
+	s.mu.Unlock()
+	if due {
+		return s.Flush()
+	}
+	return nil
+}
+
+// Done implements crawler.State.
+func (s *storeState) Done(site string, rec crawler.Record) error {
+	s.mu.Lock()
+	q, err := s.queue(site)
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	if old, ok := q[rec.Key]; ok {
+		delete(q, rec.Key)
+		s.remove(site, old.enc)
+	}
+	attempts := 0
+	if rec.Failure != "" {
+		prev, ok := s.records[rec.Key]
+		if !ok {
+			prev, ok = s.flushing[rec.Key]
+		}
+		if !ok {
+			prev, _ = s.db.URLState(rec.Key) // zero when not found
+		}
+		attempts = prev.Attempts + 1
+	}
+	s.records[rec.Key] = store.URLState{URL: rec.Key, Site: site, ETag: rec.ETag, LastModified: rec.LastModified,
+		SHA256: rec.SHA256, LastStatus: rec.Status, LastError: rec.Failure, Attempts: attempts, LastFetched: rec.FetchedAt}
+	s.changes++
+	due := s.dueLocked()
+	s.mu.Unlock()
+	if due {
+		return s.Flush()
+	}
+	return nil
+}
+
+// Queue implements crawler.State.
+func (s *storeState) Queue(site string) ([]crawler.Item, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, err := s.queue(site)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]crawler.Item, 0, len(q))
+	for _, e := range q {
+		out = append(out, e.item)
+	}
+	return out, nil
+}
+
+// dueLocked reports whether the buffer should be written; s.mu must be
+// held.
+func (s *storeState) dueLocked() bool {
+	return s.changes >= flushCount || (s.changes > 0 && time.Since(s.last) >= flushEvery)
+}
+
+// Flush writes the buffered changes to the store.
+func (s *storeState) Flush() error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.mu.Lock()
+	adds, removes, recs := s.adds, s.removes, s.records
+	s.adds, s.removes, s.records = map[string]map[string]bool{}, map[string]map[string]bool{}, map[string]store.URLState{}
+	s.flushing = recs
+	s.changes = 0
+	s.last = time.Now()
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.flushing = nil
+		s.mu.Unlock()
+	}()
+
+	for site, set := range adds {
+		if len(set) == 0 {
+			continue
+		}
+		encs := make([]string, 0, len(set))
+		for enc := range set {
+			encs = append(encs, enc)
+		}
+		if _, err := s.db.Enqueue(site, encs...); err != nil {
+			return err
+		}
+	}
+	if len(recs) > 0 {
+		states := make([]store.URLState, 0, len(recs))
+		for _, us := range recs {
+			states = append(states, us)
+		}
+		if err := s.db.SetURLStates(states); err != nil {
+			return err
+		}
+	}
+	for site, set := range removes {
+		for enc := range set {
+			if err := s.db.Done(site, enc); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
