@@ -134,7 +134,11 @@ createPageHTML(countPage, currentPage, "index", "htm");</script>`, page)
 		p.html("/gkmlpt/index", `<!DOCTYPE html><html><head><meta charset="utf-8"><title>湛江市人民政府门户网站 政府信息公开</title>
 <script>window._CONFIG = { SID: '759001', TREE: [{id: 1, name: '概况信息'}, {id: 2791, name: '政府信息公开年报'}], DETAIL: null };</script>
 </head><body><div id="app"></div></body></html>`)
-		type art struct{ id int; title string; attach bool }
+		type art struct {
+			id     int
+			title  string
+			attach bool
+		}
 		arts := []art{
 			{1881579, "湛江市人民政府2023年政府信息公开工作年度报告", true},
 			{1700001, "%u6E5B%u6C5F%u5E022022%u5E74%u653F%u5E9C%u4FE1%u606F%u516C%u5F00%u5DE5%u4F5C%u5E74%u5EA6%u62A5%u544A", false}, // 湛江市2022年政府信息公开工作年度报告
