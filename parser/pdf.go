@@ -251,13 +251,63 @@ func readPDFPage(in pdfium.Pdfium, doc references.FPDF_DOCUMENT, index int) (pdf
 				continue
 			}
 			rect := pdfRect{l: float64(bd.Left), b: float64(bd.Bottom), r: float64(bd.Right), t: float64(bd.Top)}
-			if dm, err := in.FPDFPath_GetDrawMode(&requests.FPDFPath_GetDrawMode{PageObject: o.PageObject}); err == nil {
-				rect.stroked = dm.Stroke
+			if rect.r-rect.l <= ruleMaxWidth || rect.t-rect.b <= ruleMaxWidth {
+				pg.rects = append(pg.rects, rect) // a rule (or a dot)
+				continue
 			}
-			pg.rects = append(pg.rects, rect)
+			// A larger path: a background, a cell outline, or every rule
+			// of a table in one object. Look at its segments.
+			pts, stroked := readPathPoints(in, o.PageObject)
+			pg.rects = append(pg.rects, pathRules(pts, stroked)...)
 		}
 	}
 	return pg, nil
+}
+
+const pdfMaxSegments = 5000
+
+// readPathPoints returns a path's points in page coordinates and whether
+// it is stroked.
+func readPathPoints(in pdfium.Pdfium, obj references.FPDF_PAGEOBJECT) ([]pathPoint, bool) {
+	dm, err := in.FPDFPath_GetDrawMode(&requests.FPDFPath_GetDrawMode{PageObject: obj})
+	if err != nil {
+		return nil, false
+	}
+	n, err := in.FPDFPath_CountSegments(&requests.FPDFPath_CountSegments{PageObject: obj})
+	if err != nil || n.Count <= 0 || n.Count > pdfMaxSegments {
+		return nil, false
+	}
+	a, b, c, d, e, f := 1.0, 0.0, 0.0, 1.0, 0.0, 0.0
+	if m, err := in.FPDFPageObj_GetMatrix(&requests.FPDFPageObj_GetMatrix{PageObject: obj}); err == nil {
+		a, b, c, d, e, f = float64(m.Matrix.A), float64(m.Matrix.B), float64(m.Matrix.C), float64(m.Matrix.D), float64(m.Matrix.E), float64(m.Matrix.F)
+	}
+	pts := make([]pathPoint, 0, n.Count)
+	for i := range n.Count {
+		seg, err := in.FPDFPath_GetPathSegment(&requests.FPDFPath_GetPathSegment{PageObject: obj, Index: i})
+		if err != nil {
+			return nil, false
+		}
+		pt, err := in.FPDFPathSegment_GetPoint(&requests.FPDFPathSegment_GetPoint{PathSegment: seg.PathSegment})
+		if err != nil {
+			return nil, false
+		}
+		typ, err := in.FPDFPathSegment_GetType(&requests.FPDFPathSegment_GetType{PathSegment: seg.PathSegment})
+		if err != nil {
+			return nil, false
+		}
+		cl, err := in.FPDFPathSegment_GetClose(&requests.FPDFPathSegment_GetClose{PathSegment: seg.PathSegment})
+		if err != nil {
+			return nil, false
+		}
+		x, y := float64(pt.X), float64(pt.Y)
+		pts = append(pts, pathPoint{
+			x: a*x + c*y + e, y: b*x + d*y + f,
+			move:  typ.Type == enums.FPDF_SEGMENT_MOVETO,
+			curve: typ.Type == enums.FPDF_SEGMENT_BEZIERTO,
+			close: cl.IsClose,
+		})
+	}
+	return pts, dm.Stroke
 }
 
 // keepPDFRune drops what PDFium reports for layout rather than ink: spaces,

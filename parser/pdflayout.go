@@ -54,6 +54,65 @@ type pdfPage struct {
 	images int
 }
 
+// pathPoint is one point of a path in page coordinates: the end of a
+// move, line or curve segment.
+type pathPoint struct {
+	x, y               float64
+	move, curve, close bool
+}
+
+// pathRules finds the rules a path draws: each subpath that is a thin
+// shape (a filled hairline rectangle, a single line), and, when the path
+// is stroked, each horizontal or vertical straight segment (a stroked cell
+// outline or a grid drawn as one path). A filled shape that is not thin is
+// a background and draws no rule.
+func pathRules(pts []pathPoint, stroked bool) []pdfRect {
+	var out []pdfRect
+	flush := func(sub []pathPoint) {
+		if len(sub) == 0 {
+			return
+		}
+		l, b, r, t := sub[0].x, sub[0].y, sub[0].x, sub[0].y
+		for _, p := range sub {
+			l, r = min(l, p.x), max(r, p.x)
+			b, t = min(b, p.y), max(t, p.y)
+		}
+		if (r-l <= ruleMaxWidth && t-b >= ruleMinLen) || (t-b <= ruleMaxWidth && r-l >= ruleMinLen) {
+			out = append(out, pdfRect{l: l, b: b, r: r, t: t})
+			return
+		}
+		if !stroked {
+			return
+		}
+		seg := func(p, q pathPoint) {
+			dx, dy := math.Abs(q.x-p.x), math.Abs(q.y-p.y)
+			switch {
+			case dy <= 0.5 && dx >= ruleMinLen:
+				out = append(out, pdfRect{l: min(p.x, q.x), r: max(p.x, q.x), b: p.y, t: p.y})
+			case dx <= 0.5 && dy >= ruleMinLen:
+				out = append(out, pdfRect{l: p.x, r: p.x, b: min(p.y, q.y), t: max(p.y, q.y)})
+			}
+		}
+		for i := 1; i < len(sub); i++ {
+			if !sub[i].curve {
+				seg(sub[i-1], sub[i])
+			}
+		}
+		if sub[len(sub)-1].close {
+			seg(sub[len(sub)-1], sub[0])
+		}
+	}
+	start := 0
+	for i, p := range pts {
+		if p.move && i > start {
+			flush(pts[start:i])
+			start = i
+		}
+	}
+	flush(pts[start:])
+	return out
+}
+
 const (
 	ruleMaxWidth = 3.0 // a path thinner than this is a rule
 	ruleMinLen   = 4.0
@@ -463,6 +522,22 @@ func pdfJoinChars(chars []pdfChar) string {
 // each left to right, joined without separator (a wrapped CJK label, a
 // vertical label, a split header word).
 func pdfCellText(chars []pdfChar) string {
+	if up, ok := pdfRotated(chars); ok {
+		// Text turned 90°: one column of glyphs, read upwards (rotated
+		// anticlockwise) or downwards.
+		cs := slices.Clone(chars)
+		slices.SortStableFunc(cs, func(a, b pdfChar) int {
+			if up {
+				return cmpFloat(a.cy(), b.cy())
+			}
+			return cmpFloat(b.cy(), a.cy())
+		})
+		var sb strings.Builder
+		for _, c := range cs {
+			sb.WriteRune(c.r)
+		}
+		return sb.String()
+	}
 	var parts []string
 	for _, ln := range pdfGroupLines(chars) {
 		parts = append(parts, pdfJoinChars(ln.chars))
@@ -481,6 +556,37 @@ func pdfCellText(chars []pdfChar) string {
 	return out
 }
 
+// pdfRotated reports whether most glyphs are turned by about 90° (up) or
+// 270° (down). PDFium reports angles in radians, anticlockwise.
+func pdfRotated(chars []pdfChar) (up, ok bool) {
+	var nUp, nDown int
+	for _, c := range chars {
+		switch {
+		case math.Abs(c.angle-math.Pi/2) < 0.2:
+			nUp++
+		case math.Abs(c.angle-3*math.Pi/2) < 0.2 || math.Abs(c.angle+math.Pi/2) < 0.2:
+			nDown++
+		}
+	}
+	switch {
+	case nUp*2 > len(chars):
+		return true, true
+	case nDown*2 > len(chars):
+		return false, true
+	}
+	return false, false
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
 func pdfLastRune(s string) (rune, bool) {
 	rs := []rune(s)
 	if len(rs) == 0 {
@@ -492,6 +598,7 @@ func pdfLastRune(s string) (rune, bool) {
 // pdfBlock is one ruled table row or one text line of a page, in page order.
 type pdfBlock struct {
 	top  float64
+	left float64
 	grid *pdfGrid
 	row  int // grid row, when grid is set
 	text *pdfTextLine
@@ -530,23 +637,20 @@ func layoutPDF(pages []pdfPage, b *lineBuilder) {
 		var blocks []pdfBlock
 		for _, g := range grids {
 			for i := range len(g.ys) - 1 {
-				blocks = append(blocks, pdfBlock{top: g.ys[i], grid: g, row: i})
+				blocks = append(blocks, pdfBlock{top: g.ys[i], left: g.xs[0], grid: g, row: i})
 			}
 		}
 		for _, ln := range pdfGroupLines(free) {
 			if pdfIsPageNumber(ln, pg) {
 				continue
 			}
-			blocks = append(blocks, pdfBlock{top: ln.t, text: ln})
+			blocks = append(blocks, pdfBlock{top: ln.t, left: ln.chars[0].l, text: ln})
 		}
 		slices.SortStableFunc(blocks, func(a, b pdfBlock) int {
-			switch {
-			case a.top > b.top:
-				return -1
-			case a.top < b.top:
-				return 1
+			if c := cmpFloat(b.top, a.top); c != 0 {
+				return c
 			}
-			return 0
+			return cmpFloat(a.left, b.left)
 		})
 		// Join a table continued from the previous page.
 		if prevGrid != nil && len(blocks) > 0 && blocks[0].grid != nil && pdfSameColumns(prevGrid, blocks[0].grid) {
