@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"nianbao/parser"
+	"nianbao/store"
+)
+
+const reparseHelp = `Usage: nianbao reparse [--db PATH] [--dry-run] [-v]
+
+Re-parses the archived bodies with this build's parser (no network) and
+records a new version of every report whose numbers changed. Run it after
+upgrading nianbao: a fixed parser reaches everything ever fetched.
+
+Which bodies are parsed:
+  - each report's latest version is parsed again from the capture(s) it was
+    made from; a changed number makes a new version, a change of printing
+    only ("0" → "０") does not;
+  - bodies that no report comes from yet (attachments, pages an older parser
+    could not read) are parsed too, and stored when they give a report not
+    yet archived, or tables for a report that had none (as a crawl would);
+  - bodies of superseded versions are not parsed (that would bring back
+    numbers a site has since corrected).
+A report whose body now gives no tables keeps its version (a warning is
+printed: the parser may have regressed). Parse errors are counted and listed
+with -v; they do not change the exit status. The run is recorded with kind
+"reparse".
+
+--dry-run opens the archive read-only and only counts what would change.
+
+Exit status: 0 done; 1 failure (database missing or unreadable, write
+error); 2 usage error; 4 database locked by another process (a crawl is
+running: reparse needs to write); 130 interrupted (versions stored so far
+are kept).
+`
+
+// reparseCounts are the outcomes of one reparse.
+type reparseCounts struct {
+	captures    int // bodies parsed
+	unchanged   int
+	newVersions int
+	newReports  int
+	superseded  int // bodies of superseded versions, not parsed
+	noYear      int
+	duplicate   int // unlinked bodies of reports already archived with tables
+	lostTables  int // linked bodies that now give no tables (kept)
+	notReport   int // unlinked bodies that are no report (ErrUnknownFormat)
+	parseErrors int
+}
+
+func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("reparse", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", DefaultConfig().DB, "archive `PATH`")
+	dryRun := fs.Bool("dry-run", false, "count what would change; write nothing")
+	verbose := fs.Bool("v", false, "list every parse error and unchanged report on stderr")
+	fs.Usage = func() { fmt.Fprint(stderr, reparseHelp); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "reparse takes only flags"}
+	}
+	var db *store.DB
+	var err error
+	if *dryRun {
+		db, err = openArchiveReadOnly(*dbPath, stderr)
+	} else {
+		db, err = openArchiveWritable(*dbPath)
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	p := parser.New(parser.Options{PDFCacheDir: pdfCacheDir()})
+	defer p.Close()
+	start := time.Now()
+	rp := &reparser{db: db, parser: p, dryRun: *dryRun, verbose: *verbose, out: stdout, errOut: stderr}
+	if !*dryRun {
+		if rp.runID, err = db.BeginRunKind("reparse", nil); err != nil {
+			return err
+		}
+	}
+	runErr := rp.run(ctx)
+	c := rp.counts
+	if !*dryRun {
+		fails := map[string]int{}
+		for _, f := range rp.failures {
+			fails[f.Reason]++
+		}
+		run := store.Run{ID: rp.runID, Counts: store.Counts{NewReports: c.newReports, NewVersions: c.newVersions, Failures: fails}, Failures: rp.failures}
+		if err := db.FinishRun(run); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	verb := "stored"
+	if *dryRun {
+		verb = "would store (dry run)"
+	}
+	fmt.Fprintf(stdout, "reparsed %d captures with parser %s in %s\n", c.captures, parser.Version, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "reports: %d unchanged; %s %d new versions, %d new reports\n", c.unchanged, verb, c.newVersions, c.newReports)
+	fmt.Fprintf(stdout, "skipped: %d superseded, %d without a year, %d duplicates of archived reports, %d not reports, %d lost their tables (kept), %d parse errors\n",
+		c.superseded, c.noYear, c.duplicate, c.notReport, c.lostTables, c.parseErrors)
+	return runErr
+}
+
+// openArchiveWritable opens the archive for a command that writes to it.
+func openArchiveWritable(path string) (*store.DB, error) {
+	db, err := store.Open(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open archive: %w", err)
+	}
+	return db, nil
+}
+
+type reparser struct {
+	db      *store.DB
+	parser  *parser.Parser
+	runID   string
+	dryRun  bool
+	verbose bool
+	out     io.Writer
+	errOut  io.Writer
+
+	counts   reparseCounts
+	failures []store.URLFailure
+	// latest holds the digest and cell count of each report's latest
+	// version, by reportID; kept current as versions are stored.
+	latest map[string]latestInfo
+}
+
+type latestInfo struct {
+	digest string
+	cells  int
+}
+
+func reportID(agency string, year int) string { return fmt.Sprintf("%s\x00%d", agency, year) }
+
+func (rp *reparser) run(ctx context.Context) error {
+	// Which captures do the latest versions come from, and which only
+	// superseded ones?
+	rp.latest = map[string]latestInfo{}
+	latestOf := map[string][]string{} // capture → report IDs whose latest version it made
+	old := map[string]bool{}
+	err := rp.db.ForEachReport(ctx, store.Filter{}, func(rec *store.ReportRecord) error {
+		id := reportID(rec.Agency, rec.Year)
+		v := rec.Latest()
+		rp.latest[id] = latestInfo{digest: v.Digest, cells: len(v.Report.Cells)}
+		for _, c := range v.Captures {
+			latestOf[c] = append(latestOf[c], id)
+		}
+		for _, ov := range rec.Versions[:len(rec.Versions)-1] {
+			for _, c := range ov.Captures {
+				old[c] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read reports: %w", err)
+	}
+	var linked, unlinked []store.Capture
+	err = rp.db.Captures(ctx, func(c store.Capture) error {
+		switch {
+		case latestOf[c.SHA256] != nil:
+			linked = append(linked, c)
+		case old[c.SHA256]:
+			rp.counts.superseded++
+		case c.Status == 0 || (c.Status >= 200 && c.Status < 300):
+			unlinked = append(unlinked, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read captures: %w", err)
+	}
+	// Fetch order within each group, so that a later body of the same
+	// report wins as it did when crawled.
+	byFetch := func(cs []store.Capture) {
+		sort.SliceStable(cs, func(i, j int) bool { return cs[i].FetchedAt.Before(cs[j].FetchedAt) })
+	}
+	byFetch(linked)
+	byFetch(unlinked)
+	for _, c := range linked {
+		if err := rp.one(ctx, c, true); err != nil {
+			return err
+		}
+	}
+	for _, c := range unlinked {
+		if err := rp.one(ctx, c, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// one re-parses capture c. linked says a report's latest version was made
+// from it.
+func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	body, err := rp.db.CaptureBody(c.SHA256)
+	if err != nil {
+		return err
+	}
+	rp.counts.captures++
+	r, err := rp.parser.Parse(body, parser.Source{URL: c.URL, FetchedAt: c.FetchedAt, ContentType: c.ContentType,
+		Agency: c.Agency, Title: c.Title, Published: c.Published})
+	if err != nil {
+		if linked || !errors.Is(err, parser.ErrUnknownFormat) {
+			rp.fail(c, "parse", err)
+		} else {
+			rp.counts.notReport++
+		}
+		return nil
+	}
+	if r.Year <= 0 || r.Agency == "" {
+		if linked {
+			rp.fail(c, "parse: no year", fmt.Errorf("report without a year or agency (%s)", strings.TrimSpace(r.NoTables)))
+		} else {
+			rp.counts.noYear++
+		}
+		return nil
+	}
+	id := reportID(r.Agency, r.Year)
+	prev, exists := rp.latest[id]
+	switch {
+	case linked && len(r.Cells) == 0 && exists && prev.cells > 0:
+		rp.counts.lostTables++
+		fmt.Fprintf(rp.errOut, "nianbao: warning: %s %d: %s now gives no tables (%s); version kept\n", r.Agency, r.Year, c.URL, r.NoTables)
+		return nil
+	case !linked && exists && (len(r.Cells) == 0 || prev.cells > 0):
+		rp.counts.duplicate++
+		return nil
+	}
+	digest := store.CellsDigest(r)
+	if exists && digest == prev.digest {
+		rp.counts.unchanged++
+		if rp.verbose {
+			fmt.Fprintf(rp.errOut, "unchanged %s %d (%s)\n", r.Agency, r.Year, c.URL)
+		}
+		return nil
+	}
+	version := "would be new"
+	if !rp.dryRun {
+		res, err := rp.db.PutReport(r, []string{c.SHA256}, rp.runID)
+		if err != nil {
+			return err
+		}
+		version = fmt.Sprintf("version %d", res.Version)
+		if !res.Changed {
+			rp.counts.unchanged++
+			return nil
+		}
+	}
+	rp.latest[id] = latestInfo{digest: digest, cells: len(r.Cells)}
+	if exists {
+		rp.counts.newVersions++
+		fmt.Fprintf(rp.out, "changed %s %d: %s from %s\n", r.Agency, r.Year, version, c.URL)
+	} else {
+		rp.counts.newReports++
+		fmt.Fprintf(rp.out, "new %s %d (%s, %d cells) from %s\n", r.Agency, r.Year, r.Format, len(r.Cells), c.URL)
+	}
+	return nil
+}
+
+func (rp *reparser) fail(c store.Capture, reason string, err error) {
+	rp.counts.parseErrors++
+	if rp.verbose {
+		fmt.Fprintf(rp.errOut, "%s: %s: %v\n", c.URL, reason, err)
+	}
+	if len(rp.failures) < store.MaxRunFailures {
+		rp.failures = append(rp.failures, store.URLFailure{URL: c.URL, Site: c.Site, Reason: reason, Status: c.Status, Error: err.Error(), At: time.Now()})
+	}
+}
