@@ -46,7 +46,7 @@ var demodata embed.FS
 // Every page carries an ETag and Last-Modified and answers conditional
 // requests with 304, like the real sites' web servers.
 type demoPortal struct {
-	pages map[string]demoPage // by path
+	pages map[string]demoPage // by path; written only while building, or under mu
 	// hanweb lists the records of the Hanweb column, served by
 	// dataproxy.jsp.
 	hanweb []demoLink
@@ -54,7 +54,7 @@ type demoPortal struct {
 	// pages are empty, as on real sites with fewer than 100 posts).
 	gkmlpt map[string][]byte
 
-	mu   sync.Mutex     // protects hits
+	mu   sync.Mutex     // protects hits, and pages after newDemoPortal returned
 	hits map[string]int // full-body (200) responses by path
 }
 
@@ -248,7 +248,9 @@ func (p *demoPortal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveGkmlpt(w, r, key, api)
 		return
 	}
+	p.mu.Lock()
 	pg, ok := p.pages[key]
+	p.mu.Unlock()
 	if !ok {
 		http.NotFound(w, r)
 		return
