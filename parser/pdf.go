@@ -277,6 +277,10 @@ func readPathPoints(in pdfium.Pdfium, obj references.FPDF_PAGEOBJECT) ([]pathPoi
 	if err != nil || n.Count <= 0 || n.Count > pdfMaxSegments {
 		return nil, false
 	}
+	if !dm.Stroke && n.Count <= 5 {
+		// One filled shape larger than a rule: a background.
+		return nil, false
+	}
 	a, b, c, d, e, f := 1.0, 0.0, 0.0, 1.0, 0.0, 0.0
 	if m, err := in.FPDFPageObj_GetMatrix(&requests.FPDFPageObj_GetMatrix{PageObject: obj}); err == nil {
 		a, b, c, d, e, f = float64(m.Matrix.A), float64(m.Matrix.B), float64(m.Matrix.C), float64(m.Matrix.D), float64(m.Matrix.E), float64(m.Matrix.F)
