@@ -14,8 +14,8 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		if len(b) > 64<<10 {
-			b = b[:64<<10] // keep the corpus small so mutation stays fast
+		if len(b) > 8<<10 {
+			b = b[:8<<10] // keep the corpus small so mutation stays fast
 		}
 		f.Add(b)
 	}
