@@ -58,7 +58,8 @@ type Options struct {
 	// no events.
 	OnEvent func(Event)
 	// Transport is the HTTP transport under the crawler's retry layer. Nil
-	// means a clone of http.DefaultTransport.
+	// means a clone of http.DefaultTransport keeping up to 32 idle
+	// connections per host.
 	Transport http.RoundTripper
 }
 
@@ -185,7 +186,11 @@ func New(opts Options) *Crawler {
 		opts.State = NewMemState()
 	}
 	if opts.Transport == nil {
-		opts.Transport = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Keep a connection per parallel slot: the default of 2 idle
+		// connections per host closes and reopens the others.
+		t.MaxIdleConnsPerHost = 32
+		opts.Transport = t
 	}
 	return &Crawler{opts: opts}
 }

@@ -900,3 +900,52 @@ func TestCrawler_Fetch_Events(t *testing.T) {
 		t.Errorf("events: first %s last %s counts %v", types[0], types[len(types)-1], keys)
 	}
 }
+
+func TestCrawler_Fetch_RespectsDelay(t *testing.T) {
+	// With parallelism 1, consecutive requests to the host start at least
+	// Delay apart (colly's LimitRule sleeps after each request).
+	p, _, _ := conditionalPortal(t, 5)
+	var mu sync.Mutex
+	var starts []time.Time
+	inner := p.srv.Config.Handler
+	p.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/robots.txt" {
+			mu.Lock()
+			starts = append(starts, time.Now())
+			mu.Unlock()
+		}
+		inner.ServeHTTP(w, r)
+	})
+	opts := testOptions(nil)
+	opts.Parallelism = 1
+	const delay = 30 * time.Millisecond
+	site := Site{Name: "d", Start: []string{p.url("/nb/index.html")}}
+	d := delay
+	site.Delay = &d
+	st := mustFetch(t, New(opts), site, &collect{})
+	if st.Reports != 5 || len(starts) != 7 {
+		t.Fatalf("reports %d requests %d, want 5, 7", st.Reports, len(starts))
+	}
+	for i := 1; i < len(starts); i++ {
+		if gap := starts[i].Sub(starts[i-1]); gap < delay {
+			t.Errorf("request %d started %v after the previous one, want >= %v", i, gap, delay)
+		}
+	}
+}
+
+func TestAllowedHosts(t *testing.T) {
+	r := &run{allowed: allowedHosts(Site{AllowedDomains: []string{"www.zhanjiang.gov.cn", "*.gd.gov.cn", "Example.org:8080"}})}
+	for host, want := range map[string]bool{
+		"www.zhanjiang.gov.cn": true, "zhanjiang.gov.cn": false, "cghzf.zhanjiang.gov.cn": false,
+		"gd.gov.cn": true, "www.gd.gov.cn": true, "zfcxjst.gd.gov.cn": true, "evilgd.gov.cn": false,
+		"example.org": true, "EXAMPLE.ORG": true, "zwinkt.com": false,
+	} {
+		if got := r.allowedHost(host); got != want {
+			t.Errorf("allowedHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+	r = &run{allowed: allowedHosts(Site{Start: []string{"https://www.zhanjiang.gov.cn/zjsfw/", "http://cghzf.zhanjiang.gov.cn:8080/x"}})}
+	if !r.allowedHost("cghzf.zhanjiang.gov.cn") || !r.allowedHost("www.zhanjiang.gov.cn") || r.allowedHost("www.gd.gov.cn") {
+		t.Errorf("default allowed hosts = %q", r.allowed)
+	}
+}

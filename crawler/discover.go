@@ -141,15 +141,20 @@ func resolve(base *url.URL, ref string) (*url.URL, bool) {
 // cphRe finds createPageHTML calls.
 var cphRe = regexp.MustCompile(`createPageHTML\s*\(([^()]*)\)`)
 
-// nextStaticPage reads the TRS createPageHTML call of a list page and returns
-// the URL of the next page, relative to the page ("index_1.htm"). The two
+// maxStaticPages caps the pages queued from one createPageHTML call.
+const maxStaticPages = 500
+
+// nextStaticPages reads the TRS createPageHTML call of a list page and
+// returns the URLs of the following pages, relative to the page
+// ("index_1.htm", "index_2.htm"…). All are returned at once, so that list
+// pages are fetched in parallel instead of one after the other. The two
 // conventions (spec/sites.md B4):
 //
 //	createPageHTML(count, cur, "index", "htm")                 cur is 0-based; page 2 = index_1.htm
 //	createPageHTML('page_div', pages, cur, 'index', 'html', n) cur is 1-based; page 2 = index_2.html
 //
 // Arguments may be variables (var countPage = 7) defined in the scripts.
-func nextStaticPage(scripts []string) (string, bool) {
+func nextStaticPages(scripts []string) []string {
 	all := strings.Join(scripts, "\n")
 	for _, m := range cphRe.FindAllStringSubmatch(all, -1) {
 		args := strings.Split(m[1], ",")
@@ -190,10 +195,11 @@ func nextStaticPage(scripts []string) (string, bool) {
 			if !ok1 || !ok2 || !ok3 || !ok4 {
 				continue
 			}
-			if cur < 1 || cur >= pages {
-				return "", false
+			var out []string
+			for n := max(cur, 1) + 1; n <= pages && len(out) < maxStaticPages; n++ {
+				out = append(out, fmt.Sprintf("%s_%d.%s", prefix, n, suffix))
 			}
-			return fmt.Sprintf("%s_%d.%s", prefix, cur+1, suffix), true
+			return out
 		}
 		count, ok1 := num(args[0])
 		cur, ok2 := num(args[1])
@@ -202,12 +208,13 @@ func nextStaticPage(scripts []string) (string, bool) {
 		if !ok1 || !ok2 || !ok3 || !ok4 {
 			continue
 		}
-		if cur+1 >= count {
-			return "", false
+		var out []string
+		for n := max(cur, 0) + 1; n < count && len(out) < maxStaticPages; n++ {
+			out = append(out, fmt.Sprintf("%s_%d.%s", prefix, n, suffix))
 		}
-		return fmt.Sprintf("%s_%d.%s", prefix, cur+1, suffix), true
+		return out
 	}
-	return "", false
+	return nil
 }
 
 // gkmlpt (Guangdong 政府信息公开目录平台), spec/sites.md B2(a).

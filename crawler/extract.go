@@ -104,17 +104,26 @@ func scanHTML(doc []byte) pageInfo {
 			return p
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
-			attrs := map[string]string{}
-			for hasAttr {
-				var k, v []byte
-				k, v, hasAttr = z.TagAttr()
-				attrs[string(k)] = string(v)
+			// Attributes are read only for the few tags that need them:
+			// TagAttr allocates, and report pages have thousands of tags.
+			attr := func(want ...string) []string {
+				vals := make([]string, len(want))
+				for hasAttr {
+					var k, v []byte
+					k, v, hasAttr = z.TagAttr()
+					for i, w := range want {
+						if string(k) == w {
+							vals[i] = string(v)
+						}
+					}
+				}
+				return vals
 			}
 			switch string(name) {
 			case "a":
 				closeLink()
-				if href, ok := attrs["href"]; ok {
-					cur = &link{href: strings.TrimSpace(href), title: collapse(attrs["title"])}
+				if v := attr("href", "title"); v[0] != "" {
+					cur = &link{href: strings.TrimSpace(v[0]), title: collapse(v[1])}
 				}
 				if tt == html.SelfClosingTagToken {
 					closeLink()
@@ -124,15 +133,16 @@ func scanHTML(doc []byte) pageInfo {
 			case "script":
 				inScript = tt == html.StartTagToken
 			case "base":
-				if p.base == "" {
-					p.base = strings.TrimSpace(attrs["href"])
+				if v := attr("href"); p.base == "" {
+					p.base = strings.TrimSpace(v[0])
 				}
 			case "meta":
-				switch strings.ToLower(attrs["name"]) {
+				v := attr("name", "content")
+				switch strings.ToLower(v[0]) {
 				case "articletitle":
-					p.metaTitle = collapse(attrs["content"])
+					p.metaTitle = collapse(v[1])
 				case "pubdate", "publishdate", "firstpublishedtime":
-					if d := normDate(attrs["content"]); d != "" {
+					if d := normDate(v[1]); d != "" {
 						p.metaPub = d
 					}
 				}
@@ -154,25 +164,28 @@ func scanHTML(doc []byte) pageInfo {
 				rowStart = len(p.links)
 			}
 		case html.TextToken:
-			t := z.Text()
 			switch {
 			case inScript:
-				s := string(t)
+				raw := z.Raw() // script text is not unescaped anyway
 				for _, k := range scriptKeywords {
-					if strings.Contains(s, k) {
-						p.scripts = append(p.scripts, s)
+					if bytes.Contains(raw, []byte(k)) {
+						p.scripts = append(p.scripts, string(raw))
 						break
 					}
 				}
 			case inTitle:
-				titleBuf.Write(t)
+				titleBuf.Write(z.Text())
 			case cur != nil:
-				text.Write(t)
+				text.Write(z.Text())
 			default:
 				// A date printed after the links of a list row is their
 				// publication date.
-				if rowStart < len(p.links) && p.links[len(p.links)-1].date == "" && bytes.ContainsAny(t, "0123456789") {
-					if d := normDate(string(t)); d != "" {
+				if rowStart < len(p.links) && p.links[len(p.links)-1].date == "" {
+					raw := z.Raw()
+					if bytes.IndexAny(raw, "0123456789") < 0 {
+						break
+					}
+					if d := normDate(string(raw)); d != "" {
 						for i := rowStart; i < len(p.links); i++ {
 							if p.links[i].date == "" {
 								p.links[i].date = d

@@ -109,7 +109,7 @@ func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) {
 
 	items, pages, fresh := r.listLinks(it, base, p.links)
 	scripts := strings.Join(p.scripts, "\n")
-	if next, ok := nextStaticPage(p.scripts); ok {
+	for _, next := range nextStaticPages(p.scripts) {
 		if u, ok := resolve(base, next); ok {
 			pages = append(pages, Item{URL: u.String(), Kind: KindList, Parent: it.URL})
 		}
