@@ -79,7 +79,10 @@ func isPagination(l link, u, page *url.URL) bool {
 	}
 	text := strings.TrimSpace(l.text)
 	if nextTextRe.MatchString(text) {
-		return true
+		// A 下一页 link stays in the list's own directory tree (or is the
+		// same script with other parameters).
+		d, pd := path.Dir(u.Path), path.Dir(page.Path)
+		return u.Path == page.Path || strings.HasPrefix(d, pd) || strings.HasPrefix(pd, d) && d != "/"
 	}
 	if u.Path == page.Path && u.RawQuery != page.RawQuery {
 		q := u.Query()

@@ -89,6 +89,9 @@ func TestIsPagination(t *testing.T) {
 		{"index.html?page=3", "3", true},
 		{"/other/index_2.html", "2", false},
 		{"more.html", "下一页", true},
+		{"/gk/list.jsp?p=2", "下一页", true},
+		{"/zwgk/other/index.html", "下一页", false},
+		{"/", ">", false},
 	} {
 		u, _ := resolve(page, tc.href)
 		if got := isPagination(link{href: tc.href, text: tc.text}, u, page); got != tc.want {

@@ -373,6 +373,11 @@ func (r *run) dispatch(it Item) {
 	}
 	hdr := http.Header{}
 	hdr.Set("User-Agent", r.opts.UserAgent)
+	if it.Parent != "" {
+		// Like a browser following the link; some sites refuse attachment
+		// downloads without it.
+		hdr.Set("Referer", it.Parent)
+	}
 	if it.Kind != KindList && hasPrev {
 		// Conditional request; list pages are always fetched fresh.
 		if prev.ETag != "" {
