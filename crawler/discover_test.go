@@ -3,6 +3,8 @@ package crawler
 import (
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -235,4 +237,71 @@ func TestScanHTML(t *testing.T) {
 	if len(p.scripts) != 1 {
 		t.Errorf("scripts = %q", p.scripts)
 	}
+}
+
+func TestScanReport_MatchesScanHTML(t *testing.T) {
+	doc := []byte(`<!DOCTYPE html><HTML><head><title>2023年 &amp; 年报</title><BASE HREF='/b/'>
+<meta name="ArticleTitle" content="某局2023年政府信息公开工作年度报告"><meta content="2024-01-17 10:00" name=PubDate>
+<script>var s = "<a href='/fake.pdf'>x</a>";</script><style>a>b{}</style><!-- <a href="/comment.pdf">c</a> -->
+</head><body><p><A class=x HREF="/att/a.pdf" title='附件 1'>附件<span>一</span>&nbsp;.pdf</A></p>
+<a href=/att/b.docx>b</a><a name="anchor">no href</a><a href="c.html" title="a > b">t</a></body></HTML>`)
+	want := scanHTML(doc)
+	got := scanReport(doc)
+	if got.title != want.title || got.base != want.base || got.metaTitle != want.metaTitle || got.metaPub != want.metaPub {
+		t.Errorf("hints: got %q %q %q %q, want %q %q %q %q", got.title, got.base, got.metaTitle, got.metaPub, want.title, want.base, want.metaTitle, want.metaPub)
+	}
+	if len(got.links) != len(want.links) {
+		t.Fatalf("links: got %+v, want %+v", got.links, want.links)
+	}
+	for i := range got.links {
+		g, w := got.links[i], want.links[i]
+		if g.href != w.href || g.title != w.title || g.text != w.text {
+			t.Errorf("link %d: got %+v, want %+v", i, g, w)
+		}
+	}
+}
+
+func TestScanReport_RealPages(t *testing.T) {
+	files, _ := filepath.Glob("/work/shared/fixtures/html/*.html")
+	if len(files) == 0 {
+		t.Skip("no fixture pages")
+	}
+	for _, f := range files {
+		doc, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc = decodeWith(doc, detectCharset(doc, "text/html"))
+		want, got := scanHTML(doc), scanReport(doc)
+		if got.title != want.title || len(got.links) != len(want.links) {
+			t.Errorf("%s: title %q / %q, %d / %d links", filepath.Base(f), got.title, want.title, len(got.links), len(want.links))
+			continue
+		}
+		for i := range got.links {
+			if got.links[i].href != want.links[i].href || got.links[i].text != want.links[i].text {
+				t.Errorf("%s: link %d: %+v, want %+v", filepath.Base(f), i, got.links[i], want.links[i])
+				break
+			}
+		}
+	}
+}
+
+func BenchmarkScan(b *testing.B) {
+	files, _ := filepath.Glob("/work/shared/fixtures/html/*.html")
+	if len(files) == 0 {
+		b.Skip("no fixture pages")
+	}
+	doc, _ := os.ReadFile(files[0])
+	b.Run("Tokenizer", func(b *testing.B) {
+		b.SetBytes(int64(len(doc)))
+		for b.Loop() {
+			scanHTML(doc)
+		}
+	})
+	b.Run("Report", func(b *testing.B) {
+		b.SetBytes(int64(len(doc)))
+		for b.Loop() {
+			scanReport(doc)
+		}
+	})
 }

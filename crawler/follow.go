@@ -73,7 +73,12 @@ func (r *run) countListed(list string, n int) int {
 
 // followHTML handles an HTML list or report page.
 func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) {
-	p := scanHTML(text)
+	var p pageInfo
+	if it.Kind == KindReport {
+		p = scanReport(text) // large pages; links and hints only
+	} else {
+		p = scanHTML(text)
+	}
 	doc.Title = p.metaTitle
 	if doc.Title == "" {
 		doc.Title = p.title
