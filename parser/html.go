@@ -48,26 +48,43 @@ type htmlWalker struct {
 const gapMark = '\x00'
 
 func (w *htmlWalker) meta(gq *goquery.Document) {
-	if t := strings.TrimSpace(gq.Find("title").First().Text()); t != "" {
-		w.doc.meta.title = foldSpaces(t)
-	}
-	gq.Find("meta").Each(func(_ int, s *goquery.Selection) {
-		name := strings.ToLower(s.AttrOr("name", s.AttrOr("property", "")))
-		content := foldSpaces(s.AttrOr("content", ""))
-		if content == "" {
-			return
-		}
-		switch name {
-		case "articletitle", "og:title":
-			w.doc.meta.title = content
-		case "pubdate", "publishdate", "article:published_time", "firstpublishedtime", "pub_date":
-			if d := findDate(content); d != "" {
-				w.doc.meta.published = d
+	var visit func(n *html.Node)
+	visit = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			switch n.DataAtom {
+			case atom.Body:
+				return // metadata lives in <head>
+			case atom.Title:
+				if n.FirstChild != nil && w.doc.meta.title == "" {
+					w.doc.meta.title = foldSpaces(n.FirstChild.Data)
+				}
+			case atom.Meta:
+				w.metaTag(strings.ToLower(htmlAttr(n, "name")+htmlAttr(n, "property")), foldSpaces(htmlAttr(n, "content")))
 			}
-		case "contentsource":
-			w.doc.meta.agency = content
 		}
-	})
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			visit(c)
+		}
+	}
+	for _, n := range gq.Nodes {
+		visit(n)
+	}
+}
+
+func (w *htmlWalker) metaTag(name, content string) {
+	if content == "" {
+		return
+	}
+	switch name {
+	case "articletitle", "og:title":
+		w.doc.meta.title = content
+	case "pubdate", "publishdate", "article:published_time", "firstpublishedtime", "pub_date":
+		if d := findDate(content); d != "" {
+			w.doc.meta.published = d
+		}
+	case "contentsource":
+		w.doc.meta.agency = content
+	}
 }
 
 func isBlock(a atom.Atom) bool {
@@ -87,7 +104,7 @@ func skipped(n *html.Node) bool {
 		return true
 	}
 	for _, a := range n.Attr {
-		if a.Key == "style" {
+		if a.Key == "style" && (strings.Contains(a.Val, "none") || strings.Contains(a.Val, "hidden") || strings.Contains(a.Val, "NONE") || strings.Contains(a.Val, "HIDDEN")) {
 			v := strings.ReplaceAll(strings.ToLower(a.Val), " ", "")
 			if strings.Contains(v, "display:none") || strings.Contains(v, "visibility:hidden") {
 				return true

@@ -29,7 +29,7 @@ func (t tok) isValue() bool { return t.kind != tLabel }
 
 type tline struct {
 	text  string
-	core  string // labelCore(text), computed once
+	core  *string // labelCore(text), computed on first use by coreOf
 	toks  []tok
 	table bool
 	prose bool // a sentence, not a table row: never read for values
@@ -291,11 +291,20 @@ func withColumns(ms []rowMatcher, n int) []rowMatcher {
 
 // tokenize classifies every cell of every line.
 func tokenize(doc *document) []tline {
-	texts := map[int]string{}
+	// Rowspan continuations need their origin's text; most documents have
+	// none, so the index is built only when one is there.
+	var texts map[int]string
 	for _, l := range doc.lines {
 		for _, c := range l.cells {
-			if c.id > 0 {
-				texts[c.id] = c.text
+			if c.mergedFrom > 0 && texts == nil {
+				texts = map[int]string{}
+				for _, l := range doc.lines {
+					for _, c := range l.cells {
+						if c.id > 0 {
+							texts[c.id] = c.text
+						}
+					}
+				}
 			}
 		}
 	}
@@ -303,9 +312,6 @@ func tokenize(doc *document) []tline {
 	for _, l := range doc.lines {
 		tl := tline{text: l.text, table: l.table}
 		tl.prose = strings.ContainsRune(l.text, '。')
-		if !tl.prose && len(l.text) < 600 {
-			tl.core = labelCore(l.text)
-		}
 		labelRunes := 0
 		for _, c := range l.cells {
 			switch {
@@ -338,8 +344,11 @@ func tokenize(doc *document) []tline {
 
 // heading recognises the section headings 二、三、四 and the end of the
 // tables (五、 or 六、).
-func heading(l tline) int {
-	core := l.core
+func heading(l *tline) int {
+	if l.prose || len(l.text) > 200 || !containsAny(l.text, "公开", "公開", "复议", "復議", "诉讼", "訴訟", "问题", "問題", "改进", "改進", "需要报告", "需要報告") {
+		return secNone
+	}
+	core := l.coreOf()
 	if len(core) > 120 || !containsAny(core, "主动公开", "收到和处理", "申请情况", "行政复议", "行政诉讼", "问题", "改进", "其他需要报告") {
 		return secNone
 	}
@@ -369,8 +378,8 @@ func heading(l tline) int {
 // table 四 at the first line naming 行政复议 after it.
 func splitSections(lines []tline) map[int][]tline {
 	start := map[int]int{}
-	for i, l := range lines {
-		if s := heading(l); s != secNone {
+	for i := range lines {
+		if s := heading(&lines[i]); s != secNone {
 			if _, seen := start[s]; !seen {
 				if s == secEnd && len(start) == 0 {
 					continue // a table of contents or a summary before the tables
@@ -387,7 +396,7 @@ func splitSections(lines []tline) map[int][]tline {
 			return
 		}
 		for i := from; i < len(lines); i++ {
-			if !lines[i].prose && strings.Contains(lines[i].core, key) {
+			if !lines[i].prose && strings.Contains(lines[i].coreOf(), key) {
 				start[sec], inclusive[sec] = i, true
 				return
 			}
@@ -399,7 +408,7 @@ func splitSections(lines []tline) map[int][]tline {
 		for _, key := range []string{"第二十条", "信息内容"} {
 			if _, ok := start[secT2]; !ok {
 				for i := 0; i < s3; i++ {
-					if !lines[i].prose && strings.Contains(lines[i].core, key) {
+					if !lines[i].prose && strings.Contains(lines[i].coreOf(), key) {
 						start[secT2], inclusive[secT2] = i, true
 						break
 					}
@@ -434,8 +443,8 @@ func splitSections(lines []tline) map[int][]tline {
 // column headings; "" when they say nothing.
 func detectFormat(lines []tline, year int) Format {
 	s19, s21 := 0, 0
-	for _, l := range lines {
-		c := l.core
+	for i := range lines {
+		c := lines[i].coreOf()
 		for _, k := range []string{"新制作", "新公开", "对外公开总", "上一年项目", "增减", "对外管理服务", "集中采购"} {
 			if strings.Contains(c, k) {
 				s19++
@@ -458,8 +467,8 @@ func detectFormat(lines []tline, year int) Format {
 
 // hasSubtotalColumn reports whether table 三's header has a 小计 column.
 func hasSubtotalColumn(lines []tline) bool {
-	for _, l := range lines {
-		c := l.core
+	for i := range lines {
+		c := lines[i].coreOf()
 		if strings.Contains(c, "新收") {
 			return false // the header is over
 		}
@@ -620,6 +629,11 @@ func matchLabel(run []tok, ms []rowMatcher, last int) (int, bool) {
 	}
 	for k := last + 1; k <= hi; k++ {
 		for _, c := range runes {
+			// A typo changes a character or two: lengths far apart
+			// cannot reach the threshold, so skip the work.
+			if n, f := len(c), len(ms[k].fuzzyR); n*10 < f*6 || f*10 < n*6 {
+				continue
+			}
 			s := similarity(c, ms[k].fuzzyR)
 			switch {
 			case s > bestScore:
@@ -661,7 +675,8 @@ func matchAppeals(lines []tline) matchResult {
 	labelled := map[string][]tok{}
 	var all []tok
 	reliable := true
-	for _, l := range lines {
+	for li := range lines {
+		l := &lines[li]
 		if l.prose {
 			continue
 		}
@@ -676,7 +691,7 @@ func matchAppeals(lines []tline) matchResult {
 		}
 		all = append(all, vals...)
 		if len(vals) >= 5 {
-			c := l.core
+			c := l.coreOf()
 			switch {
 			case strings.Contains(c, "直接起诉"):
 				labelled["litigation_direct"] = vals[len(vals)-5:]
@@ -744,4 +759,16 @@ func containsAny(s string, subs ...string) bool {
 		}
 	}
 	return false
+}
+
+// coreOf returns labelCore of the line's text, computing it once.
+func (l *tline) coreOf() string {
+	if l.core == nil {
+		c := ""
+		if len(l.text) < 2000 {
+			c = labelCore(l.text)
+		}
+		l.core = &c
+	}
+	return *l.core
 }

@@ -103,7 +103,7 @@ func fillMeta(r *Report, doc *document, src Source) {
 		r.Agency = cleanAgency(doc.meta.agency)
 	}
 	if r.Agency == "" {
-		if m := reSource.FindStringSubmatch(text); m != nil {
+		if m := findIf(reSource, text, "来", "源", "发布"); m != nil {
 			r.Agency = cleanAgency(m[1])
 		}
 	}
@@ -115,22 +115,21 @@ func fillMeta(r *Report, doc *document, src Source) {
 	case doc.meta.published != "":
 		r.Published = doc.meta.published
 	default:
-		if m := rePublished.FindStringSubmatch(text); m != nil {
+		if m := findIf(rePublished, text, "期", "间", "間"); m != nil {
 			r.Published = findDate(m[1])
 		} else if src.Published != "" {
 			r.Published = findDate(src.Published)
-		} else if m := reWritten.FindStringSubmatch(text); m != nil {
+		} else if m := findIf(reWritten, text, "日期"); m != nil {
 			r.Published = findDate(m[1])
 		}
 	}
 	// Organ code.
-	if m := reIndex.FindStringSubmatch(text); m != nil {
+	if m := findIf(reIndex, text, "索"); m != nil {
 		r.OrganCode = strings.ToUpper(m[1])
 	}
 	// Year: title, else the statistics period, else publication year − 1.
-	all := allText(doc)
 	if r.Year == 0 {
-		if m := rePeriod.FindStringSubmatch(all); m != nil {
+		if m := rePeriod.FindStringSubmatch(allText(doc)); m != nil {
 			r.Year, _ = strconv.Atoi(m[1])
 		} else if len(r.Published) >= 4 {
 			if y, err := strconv.Atoi(r.Published[:4]); err == nil {
@@ -138,16 +137,17 @@ func fillMeta(r *Report, doc *document, src Source) {
 			}
 		}
 	}
-	// Scope from the preamble (the text before section 二).
+	// Scope from the preamble: the text before section 二, at most 6,000
+	// bytes.
 	r.Scope = ScopeSelf
-	pre := all
-	if i := strings.Index(pre, "主动公开政府信息情况"); i > 0 && i < len(pre) {
-		pre = pre[:i]
+	var pre strings.Builder
+	for _, l := range doc.lines {
+		if strings.Contains(l.text, "主动公开政府信息情况") || pre.Len() > 6000 {
+			break
+		}
+		pre.WriteString(strings.ReplaceAll(l.text, " ", ""))
 	}
-	if len(pre) > 6000 {
-		pre = pre[:6000]
-	}
-	if reAggregate.MatchString(strings.ReplaceAll(pre, " ", "")) {
+	if reAggregate.MatchString(pre.String()) {
 		r.Scope = ScopeAggregate
 	}
 }
@@ -179,4 +179,15 @@ func allText(doc *document) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// findIf runs re on text only when text holds one of the keys: most page
+// heads hold none, and the regexps backtrack.
+func findIf(re *regexp.Regexp, text string, keys ...string) []string {
+	for _, k := range keys {
+		if strings.Contains(text, k) {
+			return re.FindStringSubmatch(text)
+		}
+	}
+	return nil
 }

@@ -34,6 +34,9 @@ var unitSuffixes = []string{"万元", "元", "件", "个", "项", "次", "宗", 
 // return kindBlank with an empty value. A number is never split: s is one
 // printed cell.
 func parseValue(s string) (string, valueKind) {
+	if quickLabel(s) {
+		return "", kindLabel
+	}
 	t := foldWidth(s)
 	t = strings.Map(func(r rune) rune {
 		if isSpace(r) {
@@ -171,4 +174,23 @@ func foldSpaces(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// quickLabel reports whether s is surely a label: long, or starting with a
+// character that no number or blank mark starts with.
+func quickLabel(s string) bool {
+	if len(s) > 64 {
+		return true
+	}
+	for _, r := range s {
+		if isSpace(r) {
+			continue
+		}
+		switch {
+		case r >= '0' && r <= '9', r >= '０' && r <= '９', strings.ContainsRune("+-.,/\\—–―－＋／−无不", r):
+			return false
+		}
+		return true
+	}
+	return false
 }
