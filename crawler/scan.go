@@ -87,8 +87,13 @@ func scanReport(doc []byte) pageInfo {
 // hasTag reports whether b (the bytes after '<') starts with the tag name,
 // case-insensitively, followed by a delimiter.
 func hasTag(b []byte, name string) bool {
-	if len(b) < len(name) || !strings.EqualFold(string(b[:len(name)]), name) {
+	if len(b) < len(name) {
 		return false
+	}
+	for k := 0; k < len(name); k++ {
+		if b[k]|0x20 != name[k] { // name is lower-case ASCII
+			return false
+		}
 	}
 	if len(b) == len(name) {
 		return true
