@@ -99,7 +99,7 @@ func TestParseSchedule(t *testing.T) {
 		want time.Time
 	}{
 		{"0 3 * * *", time.Date(2026, 11, 29, 3, 0, 0, 0, shanghai)},
-		{"", time.Date(2026, 11, 29, 3, 0, 0, 0, shanghai)}, // DefaultSchedule
+		{"", time.Date(2026, 11, 29, 3, 0, 0, 0, shanghai)},            // DefaultSchedule
 		{"30 2 * * 1", time.Date(2026, 11, 30, 2, 30, 0, 0, shanghai)}, // Monday
 		{"0 */6 * * *", time.Date(2026, 11, 29, 0, 0, 0, 0, shanghai)},
 		{"@daily", time.Date(2026, 11, 29, 0, 0, 0, 0, shanghai)},
