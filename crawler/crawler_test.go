@@ -949,3 +949,71 @@ func TestAllowedHosts(t *testing.T) {
 		t.Errorf("default allowed hosts = %q", r.allowed)
 	}
 }
+
+func TestCrawler_Fetch_Timeouts(t *testing.T) {
+	p := newPortal(t)
+	var first atomic.Bool
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	page := reportPage("2024年政府信息公开工作年度报告", "")
+	p.mux.HandleFunc("/nb/slow-once.html", func(w http.ResponseWriter, r *http.Request) {
+		if !first.Swap(true) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		fmt.Fprint(w, page)
+	})
+	p.mux.HandleFunc("/nb/hang.html", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	p.html("/nb/", listPage("年报", [][2]string{{"slow-once.html", "2024年政府信息公开工作年度报告"}, {"hang.html", "2023年政府信息公开工作年度报告"}}, ""))
+	opts := testOptions(nil)
+	opts.Timeout = 100 * time.Millisecond
+	opts.Retries = 1
+
+	t.Run("RetriedThenFailed", func(t *testing.T) {
+		st, err := New(opts).Fetch(context.Background(), Site{Name: "t", Start: []string{p.url("/nb/")}}, &collect{})
+		var fe *FetchError
+		if !errors.As(err, &fe) || fe.Reason != "timeout" || fe.URL != p.url("/nb/hang.html") {
+			t.Fatalf("err = %v, want a timeout of hang.html", err)
+		}
+		if st.Reports != 1 || p.hit("/nb/slow-once.html") != 2 || p.hit("/nb/hang.html") != 2 {
+			t.Errorf("reports %d, attempts slow-once %d hang %d; want 1, 2, 2", st.Reports, p.hit("/nb/slow-once.html"), p.hit("/nb/hang.html"))
+		}
+	})
+
+	t.Run("ContextCanceled", func(t *testing.T) {
+		o := opts
+		o.Timeout = time.Minute
+		ctx, cancel := context.WithCancel(context.Background())
+		o.OnEvent = func(e Event) {
+			if e.Type == EventDocument && e.Kind == KindList {
+				go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+			}
+		}
+		st := NewMemState()
+		o.State = st
+		began := time.Now()
+		_, err := New(o).Fetch(ctx, Site{Name: "c", Start: []string{p.url("/nb/")}}, &collect{})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		if d := time.Since(began); d > 5*time.Second {
+			t.Errorf("Fetch returned %v after the cancel", d)
+		}
+		q, _ := st.Queue("c")
+		var urls []string
+		for _, it := range q {
+			urls = append(urls, it.URL)
+		}
+		if len(q) != 1 || q[0].URL != p.url("/nb/hang.html") || q[0].Failure != "" {
+			t.Errorf("queue after cancel = %v, want the hanging URL, not failed", urls)
+		}
+	})
+}

@@ -593,8 +593,14 @@ func (r *run) notModified(it Item, prev Record, hdr http.Header) {
 	r.emit(Event{Type: EventNotModified, URL: it.URL, Kind: it.Kind, Status: http.StatusNotModified})
 }
 
+// maxRuns is the number of consecutive runs in which a URL may fail before
+// it is no longer queued for retry; it is still fetched again whenever a list
+// page links it.
+const maxRuns = 5
+
 // failed records the final failure of it. With retry, the item stays queued
-// (marked with its failure) so that the next run tries it again.
+// (marked with its failure) so that the next run tries it again, up to
+// maxRuns runs.
 func (r *run) failed(it Item, prev Record, status int, reason string, cause error, retry bool) {
 	fe := &FetchError{URL: it.URL, Status: status, Reason: reason, Err: cause}
 	rec := prev // keep the validators and hash of the last good fetch
@@ -602,7 +608,7 @@ func (r *run) failed(it Item, prev Record, status int, reason string, cause erro
 	rec.FetchedAt, rec.Status, rec.Failure = time.Now(), status, reason
 	if err := r.state.Done(r.site.Name, rec); err != nil {
 		r.abort(fmt.Errorf("crawler: site %s: record %s: %w", r.site.Name, it.URL, err))
-	} else if retry {
+	} else if retry && it.Attempts+1 < maxRuns {
 		again := it
 		again.Attempts++
 		again.Failure = reason

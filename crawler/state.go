@@ -49,7 +49,8 @@ type Item struct {
 	// Run is the start time of the crawl run that queued the item. On resume,
 	// URLs recorded (Record.FetchedAt) at or after it are not fetched again.
 	Run time.Time
-	// Attempts counts the runs in which the item has failed.
+	// Attempts counts the consecutive runs in which the item has failed; an
+	// item that failed in 5 runs is no longer queued for retry.
 	Attempts int
 	// Failure is the reason of the item's last failure; "" for an item that
 	// has not failed. Items with a Failure are retries from an earlier run.
