@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -135,19 +133,4 @@ func gzipSize(p []byte) int64 {
 	w.Write(p)
 	w.Close()
 	return int64(buf.Len())
-}
-
-// diskBytes is the space the file occupies on disk (allocated blocks), not
-// its apparent size: bbolt grows files ahead of use with sparse truncates.
-func diskBytes(tb testing.TB, path string) int64 {
-	tb.Helper()
-	fi, err := os.Stat(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fi.Size()
-	}
-	return st.Blocks * 512
 }

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -252,10 +251,8 @@ func holderPID(path string) int {
 	if err != nil || pid <= 0 {
 		return 0
 	}
-	if pid != os.Getpid() {
-		if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
-			return 0
-		}
+	if pid != os.Getpid() && !processExists(pid) {
+		return 0
 	}
 	return pid
 }

@@ -77,7 +77,7 @@
 // server socket because it needs no running daemon, works for one-shot
 // crawls driven by cron, and keeps readers out of the writer's process.
 // The cost is staleness of at most one interval, and a copy of the file
-// per refresh (about a second per 100 MB).
+// per refresh (110 MB took 0.4 s here, with fsync).
 //
 // Backup writes a consistent copy from one read transaction while writes
 // continue; from another process during a crawl it copies the snapshot.
