@@ -12,15 +12,19 @@ import (
 	"testing"
 )
 
-// The engine takes about 4 s to compile; the PDF tests share one Parser.
+// The engine takes 4–8 s to compile (a minute or more under -race); the
+// PDF tests share one Parser, and keep the compiled code in a cache under
+// the system temp directory so that later runs start in well under a second.
 var (
 	testPDFOnce   sync.Once
 	testPDFParser *Parser
 )
 
+func testPDFCacheDir() string { return filepath.Join(os.TempDir(), "nianbao-parser-test-pdfium") }
+
 func pdfParser(t testing.TB) *Parser {
 	t.Helper()
-	testPDFOnce.Do(func() { testPDFParser = New(Options{}) })
+	testPDFOnce.Do(func() { testPDFParser = New(Options{PDFCacheDir: testPDFCacheDir()}) })
 	return testPDFParser
 }
 
@@ -434,7 +438,8 @@ func TestParse_DOC_NotExtractable(t *testing.T) {
 // TestParser_PDFEngine_Lazy: text inputs never start the engine; the first
 // PDF does, and later PDFs reuse it.
 func TestParser_PDFEngine_Lazy(t *testing.T) {
-	p := New(Options{PDFCacheDir: t.TempDir()})
+	pdfParser(t) // fill the cache first
+	p := New(Options{PDFCacheDir: testPDFCacheDir()})
 	defer p.Close()
 	if _, err := p.Parse([]byte("洪泽区人民政府2023年政府信息公开工作年度报告\n"), Source{}); err != nil {
 		t.Fatal(err)
