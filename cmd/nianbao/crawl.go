@@ -120,13 +120,6 @@ type siteSummary struct {
 // partialError when some URLs failed, an error wrapping context.Canceled
 // when interrupted, and other errors when the store failed.
 func crawlSites(ctx context.Context, cfg *Config, sites []SiteConfig, out crawlOutput) (*crawlResult, error) {
-	logLevel := slog.LevelWarn
-	if out.verbose {
-		logLevel = slog.LevelDebug
-	}
-	prog := newProgress(out.stderr, len(sites), logLevel)
-	logger := slog.New(prog.handler())
-
 	sopts := &store.Options{}
 	if out.storeOptions != nil {
 		sopts = out.storeOptions
@@ -139,6 +132,19 @@ func crawlSites(ctx context.Context, cfg *Config, sites []SiteConfig, out crawlO
 		return nil, err
 	}
 	defer db.Close()
+	return crawlSitesDB(ctx, db, cfg, sites, out)
+}
+
+// crawlSitesDB is crawlSites on a database the caller opened read-write
+// and closes: 'nianbao serve' owns one for its lifetime and runs every
+// scheduled crawl through here.
+func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteConfig, out crawlOutput) (*crawlResult, error) {
+	logLevel := slog.LevelWarn
+	if out.verbose {
+		logLevel = slog.LevelDebug
+	}
+	prog := newProgress(out.stderr, len(sites), logLevel)
+	logger := slog.New(prog.handler())
 
 	names := make([]string, len(sites))
 	for i, s := range sites {
