@@ -3,6 +3,7 @@ package parser
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Label matching is tolerant: labels arrive with ASCII or full-width
@@ -52,7 +53,14 @@ func simplify(s string) string {
 
 // numeralRunes are the characters a numbering prefix is made of.
 func isNumeral(r rune) bool {
-	return strings.ContainsRune("一二三四五六七八九十0123456789", r)
+	if r >= '0' && r <= '9' {
+		return true
+	}
+	switch r {
+	case '一', '二', '三', '四', '五', '六', '七', '八', '九', '十':
+		return true
+	}
+	return false
 }
 
 // labelCore reduces a label to the characters that carry its meaning: it
@@ -60,11 +68,17 @@ func isNumeral(r rune) bool {
 // "三、", "1.", "1、", "一．") and then every character that is not a letter
 // or digit (spaces, brackets, punctuation, quotes).
 func labelCore(s string) string {
-	s = simplify(foldWidth(s))
-	s = stripNumbering(s)
+	s = stripNumbering(simplify(foldWidth(s)))
 	var b strings.Builder
+	b.Grow(len(s))
 	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		if r < utf8.RuneSelf {
+			if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+				b.WriteByte(byte(r))
+			}
+			continue
+		}
+		if unicode.Is(unicode.Han, r) || unicode.IsLetter(r) || unicode.IsDigit(r) {
 			b.WriteRune(r)
 		}
 	}
@@ -72,34 +86,45 @@ func labelCore(s string) string {
 }
 
 // stripNumbering removes leading numbering such as "（一）", "(1)", "三、",
-// "1.", "2、", possibly repeated or doubled ("三三、"), and spaces.
+// "1.", "2、", possibly repeated or doubled ("三三、"), and spaces. s must
+// be width-folded (ASCII brackets and digits).
 func stripNumbering(s string) string {
 	for {
 		s = strings.TrimLeftFunc(s, isSpace)
-		rs := []rune(s)
-		if len(rs) == 0 {
+		if s == "" {
 			return s
 		}
-		// Bracketed numbering: （一） (1)
-		if rs[0] == '(' || rs[0] == '（' {
-			i := 1
-			for i < len(rs) && (isNumeral(rs[i]) || isSpace(rs[i])) {
-				i++
+		r, n := utf8.DecodeRuneInString(s)
+		if r == '(' || r == '（' {
+			i := n
+			for i < len(s) {
+				c, m := utf8.DecodeRuneInString(s[i:])
+				if !isNumeral(c) && !isSpace(c) {
+					break
+				}
+				i += m
 			}
-			if i > 1 && i < len(rs) && (rs[i] == ')' || rs[i] == '）') {
-				s = string(rs[i+1:])
+			if i > n && i < len(s) {
+				if c, m := utf8.DecodeRuneInString(s[i:]); c == ')' || c == '）' {
+					s = s[i+m:]
+					continue
+				}
+			}
+			return s
+		}
+		i := 0
+		for i < len(s) {
+			c, m := utf8.DecodeRuneInString(s[i:])
+			if !isNumeral(c) && !isSpace(c) {
+				break
+			}
+			i += m
+		}
+		if i > 0 && i < len(s) {
+			if c, m := utf8.DecodeRuneInString(s[i:]); strings.ContainsRune("、.．,，:：", c) {
+				s = s[i+m:]
 				continue
 			}
-			return s
-		}
-		// Numeral then a separator: 三、 1. 1、 一．
-		i := 0
-		for i < len(rs) && (isNumeral(rs[i]) || isSpace(rs[i])) {
-			i++
-		}
-		if i > 0 && i < len(rs) && strings.ContainsRune("、.．,，:：", rs[i]) {
-			s = string(rs[i+1:])
-			continue
 		}
 		return s
 	}
