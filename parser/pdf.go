@@ -32,6 +32,9 @@ const (
 	pdfMaxPages        = 300
 	pdfMaxCharsPerPage = 50000
 	pdfMaxObjsPerPage  = 20000
+	// pdfMemoryPages caps the engine's WebAssembly memory (64 KiB pages):
+	// 1 GiB, against hostile files; a report needs a few tens of MiB.
+	pdfMemoryPages = 16384
 )
 
 // pdfEngine is one PDFium WebAssembly instance. PDFium is not re-entrant,
@@ -58,7 +61,8 @@ func startPDFEngine(cacheDir string) (*pdfEngine, error) {
 	}
 	// The bundled PDFium lowers setjmp/longjmp to WebAssembly exception
 	// handling; any custom RuntimeConfig must enable it (dependencies.md §3.5).
-	rc = rc.WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling)
+	rc = rc.WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
+		WithMemoryLimitPages(pdfMemoryPages)
 	pool, err := webassembly.Init(webassembly.Config{
 		MinIdle:       1,
 		MaxIdle:       1,

@@ -712,6 +712,18 @@ func pdfSameColumns(a, b *pdfGrid) bool {
 // cell above.
 func pdfContinueGrid(prev, next *pdfGrid) {
 	last := len(prev.ys) - 2
+	// A header row repeated on the new page (Word's "repeat as header
+	// row") starts a new part, not a continuation: only a data row, one
+	// with a number, continues the cells above it.
+	hasNumber := false
+	for j := range len(next.xs) - 1 {
+		if r := next.regions[next.region[0][j]]; r.top == 0 && pdfIsNumber(r.text) {
+			hasNumber = true
+		}
+	}
+	if !hasNumber {
+		return
+	}
 	seen := map[*pdfRegion]bool{}
 	for j := range len(next.xs) - 1 {
 		nr := next.regions[next.region[0][j]]
