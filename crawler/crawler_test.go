@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -1016,4 +1017,45 @@ func TestCrawler_Fetch_Timeouts(t *testing.T) {
 			t.Errorf("queue after cancel = %v, want the hanging URL, not failed", urls)
 		}
 	})
+}
+
+func TestCrawler_Fetch_RawBody(t *testing.T) {
+	// colly transcodes a body whose Content-Type names a charset; the
+	// crawler must still deliver the bytes as served.
+	gbkPage, _ := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(reportPage("2023年政府信息公开工作年度报告", "")))
+	p := newPortal(t)
+	p.html("/nb/", listPage("年报", [][2]string{{"gbk.html", "2023年政府信息公开工作年度报告"}, {"gz.html", "2022年政府信息公开工作年度报告"}}, ""))
+	p.mux.HandleFunc("/nb/gbk.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=GBK")
+		w.Write(gbkPage)
+	})
+	gzPage := reportPage("2022年政府信息公开工作年度报告", "")
+	p.mux.HandleFunc("/nb/gz.html", func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			t.Errorf("no Accept-Encoding: gzip")
+		}
+		var buf strings.Builder
+		zw := gzip.NewWriter(&buf)
+		io.WriteString(zw, gzPage)
+		zw.Close()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))
+		io.WriteString(w, buf.String())
+	})
+	var sink collect
+	st := mustFetch(t, New(testOptions(nil)), Site{Name: "raw", Start: []string{p.url("/nb/")}}, &sink)
+	if st.Reports != 2 {
+		t.Fatalf("reports = %d, want 2", st.Reports)
+	}
+	d := sink.byURL()[p.url("/nb/gbk.html")]
+	if string(d.Body) != string(gbkPage) || d.ContentType != "text/html; charset=GBK" || d.Charset != "gb18030" {
+		t.Errorf("GBK page: raw %v, content type %q, charset %q", string(d.Body) == string(gbkPage), d.ContentType, d.Charset)
+	}
+	if d.Title != "2023年政府信息公开工作年度报告" {
+		t.Errorf("title %q", d.Title)
+	}
+	if g := sink.byURL()[p.url("/nb/gz.html")]; string(g.Body) != gzPage {
+		t.Errorf("gzip page not decoded: %d bytes", len(g.Body))
+	}
 }

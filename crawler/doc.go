@@ -3,26 +3,51 @@
 // of one configured site and fetches them politely.
 //
 // One call to (*Crawler).Fetch makes one pass over a Site. Starting from the
-// site's start pages it follows report columns and their pagination (static
-// index_N pages of both createPageHTML conventions, ?page=N links, the
-// Guangdong gkmlpt JSON list API, the Hanweb dataproxy.jsp XML records and
-// plain 下一页 links), picks report links by their text and fetches report
-// pages and their attachments (PDF, DOC, DOCX, WPS, XLS, XLSX). Every capture
-// is handed, as it arrives, to a Sink that the caller provides: the crawler
-// never keeps all bodies in memory.
+// site's start pages it follows report columns (found by their link text:
+// 信息公开年报, 政府信息公开工作年度报告, 年度报告…) and their pagination:
+// static index_N pages of both TRS createPageHTML conventions (prefix and
+// suffix read from the call), ?page=N links, the Guangdong gkmlpt JSON list
+// API (SID from window._CONFIG), the Hanweb dataproxy.jsp XML records and
+// plain 下一页 links, stopping when a page yields nothing new. It picks report
+// links by their text or title (…年…政府信息公开…年度报告, …年报), skips
+// companion pages (解读/图解/要点/通知/制度/格式), and fetches report pages and
+// their attachments (PDF, DOC, DOCX, WPS, XLS, XLSX).
 //
-// The crawler is polite by default: robots.txt is honoured, requests are
-// limited per host (delay with jitter, parallelism), bodies are capped,
-// transient failures (timeouts, 429, 5xx) are retried with backoff and
-// Retry-After, and report pages and attachments are fetched with
-// If-None-Match / If-Modified-Since so that a re-crawl of an unchanged site
-// downloads list pages only.
+// Every successful response is handed to a Sink as it arrives, as a Document
+// with its provenance: list pages (Kind list), report pages (Kind report) and
+// attachments (Kind attachment, Parent = the report page). Bodies are raw, as
+// served (a GBK page stays GBK; Document.Charset says how the crawler decoded
+// it, Document.UTF8 decodes it). The crawler never holds all bodies: memory
+// stays flat whatever the size of the site. The same report reached under two
+// URLs is delivered twice; deduplication by agency and year is downstream.
+//
+// The crawler is polite by default: robots.txt is honoured (a disallowed URL
+// is never requested and counts as failure "robots"), requests are limited
+// per host (delay with jitter, parallelism) with a descriptive User-Agent,
+// bodies are capped (a longer body is failure "truncated", never delivered),
+// and only the allowed hosts are fetched (a redirect elsewhere is failure
+// "offsite redirect"). Timeouts, network errors, 429 and 5xx are retried with
+// exponential backoff or the server's Retry-After, both capped. Anti-bot
+// challenges (瑞数 412/202 $_ts, 加速乐 521 __jsluid, 网站卫士, "Just a
+// moment", 安全验证/访问异常, 403 walls, tiny JS-only pages) are failures
+// "blocked: <kind>" and never delivered.
+//
+// Report pages and attachments are fetched with If-None-Match /
+// If-Modified-Since from the previous run; a 304 counts as NotModified and is
+// not delivered. A body whose hash equals the previous one is delivered with
+// Unchanged set. List pages are always fetched fresh.
 //
 // Persistent crawl state (validators and content hashes per URL, the pending
-// queue, failed URLs to retry) goes through the small State interface, so an
-// interrupted Fetch is resumed by the next one. MemState is an in-memory
-// implementation; the nianbao command implements State on top of its store.
+// queue, failed URLs to retry) goes through the small State interface. A
+// Fetch that is interrupted (context cancelled, MaxPages, a failing sink)
+// leaves its queue in State and the next Fetch resumes it without fetching
+// again what was done; URLs that failed are retried by the next run. MemState
+// is an in-memory implementation; the nianbao command implements State on
+// top of its store.
 //
-// The crawler does not parse report tables and does not store anything: it
-// imports no other nianbao package. colly types never leave this package.
+// Progress is reported as structured events (Options.OnEvent); the package
+// never prints and logs only to Options.Logger. It does not parse report
+// tables, does not store anything and imports no other nianbao package. colly
+// (github.com/gocolly/colly/v2) does the fetching; its types never leave this
+// package.
 package crawler

@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"strconv"
@@ -125,15 +126,18 @@ func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) {
 			items = append(items, Item{URL: api, Kind: KindList, Parent: it.URL})
 		}
 	}
-	// Hanweb column: the first records are inline, the rest come from
-	// dataproxy.jsp.
-	if recs, total := hanwebRecords(scripts); len(recs) > 0 || strings.Contains(scripts, "dataproxy.jsp") {
+	// Hanweb column: the first records are inline (in a <script
+	// type="text/xml"> datastore, or in the markup on some versions), the
+	// rest come from dataproxy.jsp.
+	if strings.Contains(scripts, "datastore") || strings.Contains(scripts, "dataproxy.jsp") || bytes.Contains(text, []byte("<datastore")) {
+		full := string(text)
+		recs, total := hanwebRecords(full)
 		for _, rec := range recs {
 			ri, _, rf := r.listLinks(it, base, scanHTML([]byte(rec)).links)
 			items = append(items, ri...)
 			fresh += rf
 		}
-		if proxy, form, per, ok := hanwebProxy(final, scripts); ok && (total < 0 || total > len(recs)) {
+		if proxy, form, per, ok := hanwebProxy(final, full); ok && (total < 0 || total > len(recs)) {
 			items = append(items, Item{URL: hanwebPage(proxy, 1, per), Method: "POST", Form: form.Encode(), Kind: KindList, Parent: it.URL})
 		}
 	}
