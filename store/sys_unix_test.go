@@ -6,6 +6,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // diskBytes is the space the file occupies on disk (allocated blocks), not
@@ -20,4 +21,13 @@ func diskBytes(tb testing.TB, path string) int64 {
 		return st.Blocks * 512
 	}
 	return fi.Size()
+}
+
+// cpuTime is the user+system CPU time this process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
