@@ -1,0 +1,466 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+
+	"nianbao/parser"
+)
+
+// This file holds the read path that bulk exports need (nianbao export):
+// the same iteration as ForEachReport with the decoding, which is most of
+// an export's work, spread over several goroutines.
+
+// ForEachReportParallel is ForEachReport with each record's versions
+// decoded (decompressed and unmarshalled) by up to workers goroutines
+// (runtime.GOMAXPROCS(0) when workers < 1). fn is still called in key
+// order, from the calling goroutine, inside the read transaction, and must
+// not write to db. At most 4 × workers records are decoded ahead of fn, so
+// memory stays bounded whatever the archive's size. It stops at and
+// returns the first error from fn, ctx or decoding.
+func (db *DB) ForEachReportParallel(ctx context.Context, f Filter, workers int, fn func(*ReportRecord) error) error {
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	work := make(chan *rawReport)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in := make(interner) // this worker's own: no locking
+			for j := range work {
+				j.rec, j.err = db.decodeRaw(j, in)
+				close(j.done)
+			}
+		}()
+	}
+	// Whatever happens, stop the workers before returning: no goroutine
+	// outlives the call.
+	defer func() {
+		close(work)
+		wg.Wait()
+	}()
+
+	var pending []*rawReport // FIFO of records handed to the workers
+	deliver := func() error {
+		j := pending[0]
+		pending = pending[1:]
+		<-j.done
+		if j.err != nil {
+			return j.err
+		}
+		return fn(j.rec)
+	}
+	return db.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketReports).Cursor()
+		vers := tx.Bucket(bucketVersions)
+		read := 0
+		var k, v []byte
+		var prefix []byte
+		if f.Agency != "" {
+			prefix = append([]byte(f.Agency), 0)
+			k, v = c.Seek(prefix)
+		} else {
+			k, v = c.First()
+		}
+		for ; k != nil; k, v = c.Next() {
+			if prefix != nil && !bytes.HasPrefix(k, prefix) {
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			agency, year, err := decodeReportKey(k)
+			if err != nil {
+				return err
+			}
+			if !f.match(agency, year) {
+				continue
+			}
+			j, err := readRaw(vers, k, v, f.LatestOnly)
+			if err != nil {
+				return err
+			}
+			pending = append(pending, j)
+			work <- j
+			if read++; read%releaseEvery == 0 {
+				db.releaseMapped(tx)
+			}
+			if len(pending) >= 4*workers {
+				if err := deliver(); err != nil {
+					return err
+				}
+			}
+		}
+		for len(pending) > 0 {
+			if err := deliver(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// rawReport is one report's stored bytes, copied out of the transaction,
+// and, once a worker has decoded them, the record or the error.
+type rawReport struct {
+	key      []byte
+	value    reportValue
+	versions [][]byte // from the first version read to the latest
+	first    int      // number of versions[0]
+
+	done chan struct{} // closed when rec or err is set
+	rec  *ReportRecord
+	err  error
+}
+
+// readRaw copies the report summary and the versions to decode (all, or
+// the latest) out of the transaction.
+func readRaw(vers *bolt.Bucket, rk, v []byte, latestOnly bool) (*rawReport, error) {
+	j := &rawReport{key: append([]byte(nil), rk...), done: make(chan struct{})}
+	if err := json.Unmarshal(v, &j.value); err != nil {
+		return nil, fmt.Errorf("report %q: decode: %w: %w", rk, ErrCorrupt, err)
+	}
+	j.first = 1
+	if latestOnly {
+		j.first = j.value.Versions
+	}
+	for n := j.first; n <= j.value.Versions; n++ {
+		vb := vers.Get(versionKey(rk, n))
+		if vb == nil {
+			return nil, fmt.Errorf("report %s %d: version %d missing: %w", j.value.Agency, j.value.Year, n, ErrCorrupt)
+		}
+		j.versions = append(j.versions, append([]byte(nil), vb...))
+	}
+	return j, nil
+}
+
+// decodeRaw turns copied bytes into the record ForEachReport would give.
+func (db *DB) decodeRaw(j *rawReport, in interner) (*ReportRecord, error) {
+	rv := j.value
+	rec := &ReportRecord{Agency: rv.Agency, Year: rv.Year, Count: rv.Versions, Created: rv.Created, Updated: rv.Updated}
+	for i, vb := range j.versions {
+		ver, err := db.decodeVersionFast(vb, in)
+		if err != nil {
+			return nil, fmt.Errorf("report %s %d: version %d: %w: %w", rv.Agency, rv.Year, j.first+i, ErrCorrupt, err)
+		}
+		rec.Versions = append(rec.Versions, ver)
+	}
+	return rec, nil
+}
+
+// decodeVersionFast is decodeVersion with the report's cells, which are
+// nearly all of its bytes, read by decodeCells instead of encoding/json
+// (about five times faster); everything else still goes through
+// encoding/json, so the result is identical (see
+// TestDecodeReportFast_MatchesEncodingJSON).
+func (db *DB) decodeVersionFast(b []byte, in interner) (Version, error) {
+	var vv versionValue
+	if err := json.Unmarshal(b, &vv); err != nil {
+		return Version{}, err
+	}
+	rj, err := db.codec.decompress(vv.ReportZstd, int64(len(vv.ReportZstd))*8)
+	if err != nil {
+		return Version{}, fmt.Errorf("decompress report: %w", err)
+	}
+	v := Version{N: vv.N, Captures: vv.Captures, ParserVersion: vv.ParserVersion, StoredAt: vv.StoredAt,
+		RunID: vv.RunID, Digest: vv.Digest, Report: new(parser.Report)}
+	if err := decodeReportFast(rj, v.Report, in); err != nil {
+		return Version{}, fmt.Errorf("decode report: %w", err)
+	}
+	return v, nil
+}
+
+// decodeReportFast unmarshals the JSON of a parser.Report into r. It reads
+// the top-level "cells" array itself and hands the rest of the object,
+// with that array replaced by null, to encoding/json. Input it does not
+// expect (a cell field that is not a string, an unknown cell key) makes it
+// fall back to encoding/json for the whole report.
+func decodeReportFast(b []byte, r *parser.Report, in interner) error {
+	start, end, cells, ok := scanCells(b, in)
+	if !ok {
+		return json.Unmarshal(b, r)
+	}
+	rest := make([]byte, 0, len(b)-(end-start)+4)
+	rest = append(rest, b[:start]...)
+	rest = append(rest, "null"...)
+	rest = append(rest, b[end:]...)
+	if err := json.Unmarshal(rest, r); err != nil {
+		return err
+	}
+	r.Cells = cells
+	return nil
+}
+
+// scanCells finds the value of the top-level key "cells" in the JSON
+// object b and decodes it as []parser.Cell. start and end delimit the
+// value's bytes. ok is false when b is not shaped as expected.
+func scanCells(b []byte, in interner) (start, end int, cells []parser.Cell, ok bool) {
+	s := jsonScanner{b: b, in: in}
+	if !s.expect('{') {
+		return 0, 0, nil, false
+	}
+	for {
+		s.ws()
+		if s.peek() == '}' {
+			return 0, 0, nil, false // no cells key
+		}
+		key, good := s.str()
+		if !good || !s.expect(':') {
+			return 0, 0, nil, false
+		}
+		s.ws()
+		if key == "cells" {
+			start = s.i
+			cells, good = s.cells()
+			if !good {
+				return 0, 0, nil, false
+			}
+			return start, s.i, cells, true
+		}
+		if !s.skip() {
+			return 0, 0, nil, false
+		}
+		s.ws()
+		if s.peek() == ',' {
+			s.i++
+			continue
+		}
+		return 0, 0, nil, false
+	}
+}
+
+// jsonScanner reads the JSON that encoding/json writes (no comments, valid
+// UTF-8); any surprise makes a method report false.
+type jsonScanner struct {
+	b  []byte
+	i  int
+	in interner // may be nil
+}
+
+// interner hands out one string per distinct short text, so that the
+// thousands of cells that say "t3", "total" or "0" share their bytes
+// instead of each allocating them. It stops growing at maxInterned
+// entries, keeping memory flat.
+type interner map[string]string
+
+const maxInterned = 4096
+
+func (in interner) get(b []byte) string {
+	if in == nil || len(b) > 32 {
+		return string(b)
+	}
+	if s, ok := in[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	if len(in) < maxInterned {
+		in[s] = s
+	}
+	return s
+}
+
+func (s *jsonScanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *jsonScanner) peek() byte {
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
+func (s *jsonScanner) expect(c byte) bool {
+	s.ws()
+	if s.peek() != c {
+		return false
+	}
+	s.i++
+	return true
+}
+
+// str reads a string token. Strings without escapes are copied as they
+// are; the rare ones with escapes are decoded by encoding/json.
+func (s *jsonScanner) str() (string, bool) {
+	s.ws()
+	if s.peek() != '"' {
+		return "", false
+	}
+	j := s.i + 1
+	escaped := false
+	for ; j < len(s.b); j++ {
+		c := s.b[j]
+		if c == '\\' {
+			escaped = true
+			j++
+			continue
+		}
+		if c == '"' {
+			break
+		}
+		if c < 0x20 {
+			return "", false
+		}
+	}
+	if j >= len(s.b) {
+		return "", false
+	}
+	tok := s.b[s.i : j+1]
+	s.i = j + 1
+	if !escaped {
+		return s.in.get(tok[1 : len(tok)-1]), true
+	}
+	var out string
+	if err := json.Unmarshal(tok, &out); err != nil {
+		return "", false
+	}
+	return out, true
+}
+
+// skip passes over one value of any kind.
+func (s *jsonScanner) skip() bool {
+	s.ws()
+	switch c := s.peek(); c {
+	case '"':
+		_, ok := s.str()
+		return ok
+	case '{', '[':
+		close := byte('}')
+		if c == '[' {
+			close = ']'
+		}
+		s.i++
+		s.ws()
+		if s.peek() == close {
+			s.i++
+			return true
+		}
+		for {
+			if c == '{' {
+				if _, ok := s.str(); !ok || !s.expect(':') {
+					return false
+				}
+			}
+			if !s.skip() {
+				return false
+			}
+			s.ws()
+			switch s.peek() {
+			case ',':
+				s.i++
+			case close:
+				s.i++
+				return true
+			default:
+				return false
+			}
+		}
+	default: // number, true, false, null
+		j := s.i
+		for j < len(s.b) {
+			switch s.b[j] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				goto done
+			}
+			j++
+		}
+	done:
+		if j == s.i {
+			return false
+		}
+		s.i = j
+		return true
+	}
+}
+
+// cells reads an array of cell objects (or null).
+func (s *jsonScanner) cells() ([]parser.Cell, bool) {
+	s.ws()
+	if bytes.HasPrefix(s.b[s.i:], []byte("null")) {
+		s.i += 4
+		return nil, true
+	}
+	if !s.expect('[') {
+		return nil, false
+	}
+	out := make([]parser.Cell, 0, 200)
+	s.ws()
+	if s.peek() == ']' {
+		s.i++
+		return out, true
+	}
+	for {
+		if !s.expect('{') {
+			return nil, false
+		}
+		var c parser.Cell
+		s.ws()
+		if s.peek() != '}' {
+			for {
+				key, ok := s.str()
+				if !ok || !s.expect(':') {
+					return nil, false
+				}
+				val, ok := s.str()
+				if !ok {
+					return nil, false
+				}
+				switch key {
+				case "table":
+					c.Table = val
+				case "row":
+					c.Row = val
+				case "column":
+					c.Column = val
+				case "value":
+					c.Value = val
+				case "raw":
+					c.Raw = val
+				case "merged_with":
+					c.MergedWith = val
+				default:
+					return nil, false
+				}
+				s.ws()
+				if s.peek() == ',' {
+					s.i++
+					continue
+				}
+				break
+			}
+		}
+		if !s.expect('}') {
+			return nil, false
+		}
+		out = append(out, c)
+		s.ws()
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return out, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// releaseEvery is how many records ForEachReportParallel reads between
+// calls to releaseMapped.
+const releaseEvery = 2048
