@@ -454,6 +454,10 @@ func (r *run) onError(resp *colly.Response, err error) {
 	if cctx == nil && resp.Request != nil {
 		cctx = resp.Request.Ctx
 	}
+	if cctx == nil {
+		r.release()
+		return
+	}
 	it, _ := cctx.GetAny(ctxItem).(Item)
 	prev, _ := cctx.GetAny(ctxPrev).(Record)
 	defer r.release()

@@ -43,7 +43,10 @@ func scanReport(doc []byte) pageInfo {
 		}
 		gt := tagEnd(rest)
 		if gt < 0 {
-			return p
+			// An unbalanced quote: end the tag at the next '>'.
+			if gt = bytes.IndexByte(rest, '>'); gt < 0 {
+				return p
+			}
 		}
 		tag := rest[:gt]
 		i += 1 + gt + 1
