@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"html"
+	"os"
 	"strings"
 	"testing"
 )
@@ -509,5 +510,30 @@ func TestExtractDOCX_Limits(t *testing.T) {
 				t.Fatalf("err = %v, want *ParseError{Where: %q} wrapping ErrCorrupt", err, tc.where)
 			}
 		})
+	}
+}
+
+// TestParse_DOCX_LibreOffice reads a DOCX written by LibreOffice (see
+// loSampleRows) from the same source as lo-sample-2023.pdf: both must give
+// the same cells.
+func TestParse_DOCX_LibreOffice(t *testing.T) {
+	body, err := os.ReadFile("testdata/lo-sample-2023.docx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Parse(body, Source{URL: "lo-sample-2023.docx"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Input != "docx" || r.Format != Format2021 || r.Year != 2023 || r.Agency != "某某县人民政府" || r.Published != "2024-01-20" {
+		t.Fatalf("input %q format %q year %d agency %q published %q", r.Input, r.Format, r.Year, r.Agency, r.Published)
+	}
+	for _, w := range loSampleRows() {
+		if got := pdfRowValues(r, w.table, w.row, r.Format); got != w.values {
+			t.Errorf("%s/%s = %q, want %q", w.table, w.row, got, w.values)
+		}
+	}
+	if len(r.Cells) != 10+25*7+15 || len(r.Missing) != 0 || len(r.Failures) != 0 || r.Checked == 0 {
+		t.Errorf("cells %d missing %v failures %v checked %d", len(r.Cells), r.Missing, r.Failures, r.Checked)
 	}
 }

@@ -104,7 +104,7 @@ func TestParse_PDF_Golden(t *testing.T) {
 // TestParse_PDF_HandChecked asserts the figures checked by hand in
 // fixtures/peer/README.md and the rest of each table as printed.
 func TestParse_PDF_HandChecked(t *testing.T) {
-	type want struct{ table, row, values string }
+	type want = struct{ table, row, values string }
 	cases := []struct {
 		file      string
 		agency    string
@@ -216,6 +216,15 @@ func TestParse_PDF_HandChecked(t *testing.T) {
 			},
 		},
 	}
+	cases = append(cases, struct {
+		file      string
+		agency    string
+		year      int
+		published string
+		t3rows    int
+		rows      []want
+		failures  []string
+	}{file: "lo-sample-2023.pdf", agency: "某某县人民政府", year: 2023, published: "2024-01-20", t3rows: 25, rows: loSampleRows()})
 	for _, tc := range cases {
 		t.Run(strings.TrimSuffix(tc.file, ".pdf"), func(t *testing.T) {
 			r := parsePDFFile(t, tc.file)
@@ -247,6 +256,37 @@ func TestParse_PDF_HandChecked(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loSampleRows are the values of testdata/lo-sample-2023.*, made by
+// LibreOffice 7.4 from testdata/lo-sample-2023.src.htm (WenQuanYi Zen Hei):
+//
+//	soffice --headless --infilter="HTML (StarWriter)" --convert-to pdf:writer_pdf_Export lo-sample-2023.src.htm
+//	(and --convert-to docx:"MS Word 2007 XML", --convert-to doc:"MS Word 97")
+//
+// Its PDF draws rules as stroked paths (WPS fills thin rectangles), cuts
+// table 三 across pages 2–3 inside the label "（五）" / "不予处理", and prints
+// table 四 without any rules.
+func loSampleRows() []struct{ table, row, values string } {
+	out := []struct{ table, row, values string }{
+		{"t2", "rules", "1 0 12"},
+		{"t2", "normative_docs", "5 2 40"},
+		{"t2", "licensing", "447228"},
+		{"t2", "penalty", "3985758"},
+		{"t2", "coercion", "88"},
+		{"t2", "fees", "7730.28"},
+		{"t4", "review", "10 1 0 0 11"},
+		{"t4", "litigation_direct", "0 0 0 0 0"},
+		{"t4", "litigation_after_review", "2 0 1 0 3"},
+	}
+	for _, spec := range Rows("t3", Format2021) {
+		v := t3Values2021[spec.ID]
+		if strings.HasPrefix(spec.ID, "other.") {
+			v = "0 0 0 0 0 0 0"
+		}
+		out = append(out, struct{ table, row, values string }{"t3", spec.ID, v})
+	}
+	return out
 }
 
 // dumpLine renders a line as "cell | cell", with "^id" for a rowspan
@@ -432,6 +472,18 @@ func TestParse_DOC_NotExtractable(t *testing.T) {
 	}
 	if r.NoTables != "tables not extractable: doc" || r.Input != "doc" || r.Format != FormatNone || len(r.Cells) != 0 {
 		t.Errorf("no_tables %q input %q format %q cells %d", r.NoTables, r.Input, r.Format, len(r.Cells))
+	}
+	// The same report saved as Word 97 by LibreOffice: kept, not guessed.
+	body, err = os.ReadFile("testdata/lo-sample-2023.doc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = Parse(body, Source{URL: "lo-sample-2023.doc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NoTables != "tables not extractable: doc" || len(r.Cells) != 0 || r.SHA256 == "" {
+		t.Errorf("lo-sample-2023.doc: no_tables %q cells %d sha256 %q", r.NoTables, len(r.Cells), r.SHA256)
 	}
 }
 
