@@ -14,11 +14,19 @@ func TestLs(t *testing.T) {
 	if code, _, errOut := runNianbao(t, "reparse", "--db", path); code != 0 {
 		t.Fatalf("reparse: %s", errOut)
 	}
-	// A report that breaks its own arithmetic.
 	db, err := store.Open(path, &store.Options{SnapshotInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A legacy report without tables, as a crawl stores it.
+	legacy, err := parser.Parse(archivePage(t, "pingtan-gonganju-2018"), parser.Source{URL: urlGonganju})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutReport(legacy, []string{hexSHA(archivePage(t, "pingtan-gonganju-2018"))}, ""); err != nil {
+		t.Fatal(err)
+	}
+	// A report that breaks its own arithmetic.
 	bad := &parser.Report{Agency: "平潭综合实验区财政局", Year: 2023, Format: parser.Format2021,
 		Cells:    []parser.Cell{{Table: "t4", Row: "review", Column: "total", Value: "0", Raw: "0"}},
 		Failures: []parser.CheckFailure{{Rule: "R4"}, {Rule: "R3"}}}

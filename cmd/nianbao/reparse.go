@@ -25,8 +25,10 @@ Which bodies are parsed:
     made from; a changed number makes a new version, a change of printing
     only ("0" → "０") does not;
   - bodies that no report comes from yet (attachments, pages an older parser
-    could not read) are parsed too, and stored when they give a report not
-    yet archived, or tables for a report that had none (as a crawl would);
+    could not read) are parsed too, and stored when they give tables for a
+    report not yet archived or archived without tables; such a body without
+    tables is not stored (it is usually a page whose tables are in an
+    attachment that the report was already made from);
   - bodies of superseded versions are not parsed (that would bring back
     numbers a site has since corrected).
 A report whose body now gives no tables keeps its version (a warning is
@@ -53,6 +55,7 @@ type reparseCounts struct {
 	duplicate   int // unlinked bodies of reports already archived with tables
 	lostTables  int // linked bodies that now give no tables (kept)
 	notReport   int // unlinked bodies that are no report (ErrUnknownFormat)
+	noTables    int // unlinked bodies that give no tables (not stored)
 	parseErrors int
 }
 
@@ -111,8 +114,8 @@ func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "reparsed %d captures with parser %s in %s\n", c.captures, parser.Version, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "reports: %d unchanged; %s %d new versions, %d new reports\n", c.unchanged, verb, c.newVersions, c.newReports)
-	fmt.Fprintf(stdout, "skipped: %d superseded, %d without a year, %d duplicates of archived reports, %d not reports, %d lost their tables (kept), %d parse errors\n",
-		c.superseded, c.noYear, c.duplicate, c.notReport, c.lostTables, c.parseErrors)
+	fmt.Fprintf(stdout, "skipped: %d superseded, %d without a year, %d without tables, %d duplicates of archived reports, %d not reports, %d lost their tables (kept), %d parse errors\n",
+		c.superseded, c.noYear, c.noTables, c.duplicate, c.notReport, c.lostTables, c.parseErrors)
 	return runErr
 }
 
@@ -242,7 +245,14 @@ func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error
 		rp.counts.lostTables++
 		fmt.Fprintf(rp.errOut, "nianbao: warning: %s %d: %s now gives no tables (%s); version kept\n", r.Agency, r.Year, c.URL, r.NoTables)
 		return nil
-	case !linked && exists && (len(r.Cells) == 0 || prev.cells > 0):
+	case !linked && len(r.Cells) == 0:
+		// A page whose tables are in an attachment, or an image-only
+		// attachment: the crawl stored the report from another body, maybe
+		// under another spelling of the agency, so storing this one would
+		// only add a hollow duplicate.
+		rp.counts.noTables++
+		return nil
+	case !linked && exists && prev.cells > 0:
 		rp.counts.duplicate++
 		return nil
 	}

@@ -61,8 +61,9 @@ const (
 //   - 行政审批局 2023: version 1 from an old body (since superseded),
 //     version 2 from the real page but with one number misread (70 for 7)
 //     by "parser 0";
-//   - the 君山片区 2023 page and the 公安局 2018 (legacy) page archived but
-//     never turned into reports (as if the old parser had failed on them).
+//   - the 君山片区 2023 page and the 公安局 2018 (legacy, no tables) page
+//     archived but never turned into reports (as if the old parser had
+//     failed on them): the first gives a new report, the second is skipped.
 func reparseArchive(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "nianbao.db")
@@ -117,10 +118,9 @@ func TestReparse_StoresChangedNumbersAsNewVersions(t *testing.T) {
 	for _, want := range []string{
 		"changed 平潭综合实验区行政审批局 2023: version 3 from " + urlShenpi + "\n",
 		"new 平潭综合实验区君山片区管理局 2023 (2021, 200 cells) from " + urlJunshan + "\n",
-		"new 平潭综合实验区公安局 2018 (legacy, 0 cells) from " + urlGonganju + "\n",
 		"reparsed 3 captures with parser " + parser.Version,
-		"reports: 0 unchanged; stored 1 new versions, 2 new reports\n",
-		"skipped: 1 superseded, 0 without a year, 0 duplicates of archived reports, 0 not reports, 0 lost their tables (kept), 0 parse errors\n",
+		"reports: 0 unchanged; stored 1 new versions, 1 new reports\n",
+		"skipped: 1 superseded, 0 without a year, 1 without tables, 0 duplicates of archived reports, 0 not reports, 0 lost their tables (kept), 0 parse errors\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("reparse output lacks %q; got:\n%s", want, out)
@@ -151,14 +151,14 @@ func TestReparse_StoresChangedNumbersAsNewVersions(t *testing.T) {
 	}
 	var runs []store.Run
 	_ = db.Runs(context.Background(), func(r store.Run) error { runs = append(runs, r); return nil })
-	if len(runs) != 1 || runs[0].Kind != "reparse" || runs[0].Counts.NewVersions != 1 || runs[0].Counts.NewReports != 2 || runs[0].Finished.IsZero() {
-		t.Errorf("runs = %+v; want one finished reparse run with 1 new version and 2 new reports", runs)
+	if len(runs) != 1 || runs[0].Kind != "reparse" || runs[0].Counts.NewVersions != 1 || runs[0].Counts.NewReports != 1 || runs[0].Finished.IsZero() {
+		t.Errorf("runs = %+v; want one finished reparse run with 1 new version and 1 new report", runs)
 	}
 	db.Close()
 
 	// A second reparse with the same parser changes nothing.
 	code, out, errOut = runNianbao(t, "reparse", "--db", path)
-	if code != 0 || !strings.Contains(out, "reports: 3 unchanged; stored 0 new versions, 0 new reports\n") {
+	if code != 0 || !strings.Contains(out, "reports: 2 unchanged; stored 0 new versions, 0 new reports\n") {
 		t.Errorf("second reparse: exit %d\n%s%s", code, out, errOut)
 	}
 }
@@ -166,7 +166,7 @@ func TestReparse_StoresChangedNumbersAsNewVersions(t *testing.T) {
 func TestReparse_DryRunWritesNothing(t *testing.T) {
 	path := reparseArchive(t)
 	code, out, errOut := runNianbao(t, "reparse", "--dry-run", "--db", path)
-	if code != 0 || !strings.Contains(out, "reports: 0 unchanged; would store (dry run) 1 new versions, 2 new reports\n") ||
+	if code != 0 || !strings.Contains(out, "reports: 0 unchanged; would store (dry run) 1 new versions, 1 new reports\n") ||
 		!strings.Contains(out, "changed 平潭综合实验区行政审批局 2023: would be new from") {
 		t.Fatalf("dry run: exit %d\n%s%s", code, out, errOut)
 	}
