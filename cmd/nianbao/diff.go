@@ -125,7 +125,7 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func candidates(ctx context.Context, db *store.DB, year int, text string) ([]*store.ReportRecord, error) {
 	var out, exact []*store.ReportRecord
 	want := normAgency(text)
-	err := db.ForEachReport(ctx, store.Filter{Year: year, LatestOnly: true}, func(rec *store.ReportRecord) error {
+	err := db.ForEachReportParallel(ctx, store.Filter{Year: year, LatestOnly: true}, 0, func(rec *store.ReportRecord) error {
 		if rec.Latest() != nil && rec.Latest().Report != nil && recordMatches(rec, text) {
 			out = append(out, rec)
 			if normAgency(rec.Agency) == want {

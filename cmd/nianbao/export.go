@@ -140,7 +140,9 @@ func writeOutput(out string, stdout io.Writer, write func(io.Writer) error) erro
 	if err != nil {
 		return fmt.Errorf("create %s: %w", out, err)
 	}
-	err = write(f)
+	if err = write(f); err != nil {
+		err = fmt.Errorf("export to %s: %w", out, err)
+	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("write %s: %w", out, cerr)
 	}
