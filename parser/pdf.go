@@ -341,19 +341,7 @@ var (
 // hints first, then what the PDF prints, then its info dictionary.
 func attachmentMeta(info pdfInfo, lines []line, src Source) pageMeta {
 	var m pageMeta
-	// Title: the report's first lines up to the one ending in 报告, as
-	// printed ("洪泽区人民政府" / "2023 年政府信息公开工作年度报告").
-	var head []string
-	for i, ln := range lines {
-		if i >= 4 || ln.table {
-			break
-		}
-		head = append(head, pdfLineText(ln))
-		if t := strings.Join(head, ""); strings.HasSuffix(t, "报告") && len([]rune(t)) <= 60 {
-			m.title = pdfSqueeze(t)
-			break
-		}
-	}
+	m.title = headTitle(lines)
 	if m.title == "" && titleYearRe.MatchString(pdfSqueeze(info.title)) {
 		m.title = pdfSqueeze(info.title)
 	}
@@ -379,6 +367,41 @@ func attachmentMeta(info pdfInfo, lines []line, src Source) pageMeta {
 		m.published = g[1] + "-" + g[2] + "-" + g[3]
 	}
 	return m
+}
+
+// headTitle finds the title among the first lines: the first line ending
+// in 报告, with as many lines above it (at most two) as it takes to have a
+// year with an organ name before it. "洪泽区人民政府" / "2023 年政府信息公开工作
+// 年度报告" is one title; a letterhead line above a complete title is not
+// part of it.
+func headTitle(lines []line) string {
+	var texts []string
+	for i, ln := range lines {
+		if i >= 6 || ln.table {
+			break
+		}
+		texts = append(texts, pdfSqueeze(pdfLineText(ln)))
+		if !strings.HasSuffix(texts[len(texts)-1], "报告") {
+			continue
+		}
+		e := len(texts) - 1
+		best := ""
+		for s := e; s >= max(0, e-2); s-- {
+			t := strings.Join(texts[s:e+1], "")
+			if len([]rune(t)) > 60 {
+				break
+			}
+			g := titleYearRe.FindStringSubmatch(t)
+			if g != nil && g[1] != "" {
+				return t
+			}
+			if best == "" || (g != nil && !titleYearRe.MatchString(best)) {
+				best = t
+			}
+		}
+		return best
+	}
+	return ""
 }
 
 func pdfPad2(s string) string {

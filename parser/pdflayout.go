@@ -454,9 +454,10 @@ func pdfIsNumRune(r rune) bool {
 }
 
 // pdfSplitWords cuts a text line into cells at horizontal gaps wider than
-// 1.5 em. Justified text stretches spaces to about one em ("2024 年 1 月");
-// unruled table columns are two em or more apart; the digits of one number
-// sit a fraction of an em apart, so a number is never split.
+// 1.5 em (justified text stretches spaces to about one em: "2024 年 1 月"),
+// or, between two digits, 0.6 em: the digits of one number sit a tenth of
+// an em apart, so a number is never split, and numbers in narrow unruled
+// columns are never merged.
 func pdfSplitWords(chars []pdfChar) [][]pdfChar {
 	if len(chars) == 0 {
 		return nil
@@ -467,7 +468,14 @@ func pdfSplitWords(chars []pdfChar) [][]pdfChar {
 	for i := 1; i < len(chars); i++ {
 		prev, c := chars[i-1], chars[i]
 		gap := pdfAdvanceLeft(c, em) - pdfAdvanceRight(prev, em)
-		if gap > 1.5*em {
+		limit := 1.5 * em
+		if pdfIsDigit(prev.r) && pdfIsDigit(c.r) {
+			// The digits of one number touch (justification stretches
+			// the spaces around a number, never inside it); two numbers
+			// in narrow unruled columns may be only an em apart.
+			limit = 0.6 * em
+		}
+		if gap > limit {
 			out = append(out, cur)
 			cur = nil
 		}

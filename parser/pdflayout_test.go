@@ -167,6 +167,13 @@ func TestLayoutPDF_UnruledText(t *testing.T) {
 		chars = append(chars, g...)
 		x = g[len(g)-1].rt + 30
 	}
+	// Narrow unruled columns: single digits about one em apart.
+	x = 70.0
+	for _, w := range []string{"0", "0", "12", "7"} {
+		g := glyphs(w, x, 670, 10, 0.3)
+		chars = append(chars, g...)
+		x = g[len(g)-1].rt + 8
+	}
 	chars = append(chars, glyphs("- 3 -", 290, 40, 10, 0.3)...)
 	got := layoutLines(pdfPage{w: 595, h: 842, chars: chars})
 	want := []string{
@@ -174,6 +181,7 @@ func TestLayoutPDF_UnruledText(t *testing.T) {
 		"T 2023年政府信息公开工作年度报告",
 		"T 统计期限自2023年1月1日起",
 		"T 行政复议 | 10 | 1 | 0 | 0 | 11",
+		"T 0 | 0 | 12 | 7",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -228,5 +236,30 @@ func TestLayoutPDF_TableAcrossPages(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestHeadTitle(t *testing.T) {
+	mk := func(texts ...string) []line {
+		var b lineBuilder
+		var out []line
+		for _, s := range texts {
+			out = append(out, line{text: s, cells: []cell{b.newCell(s)}})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		lines []string
+		want  string
+	}{
+		{[]string{"洪泽区人民政府", "2023 年政府信息公开工作年度报告", "本报告……"}, "洪泽区人民政府2023年政府信息公开工作年度报告"},
+		{[]string{"某某县人民政府办公室", "某某县人民政府2023年政府信息公开工作年度报告"}, "某某县人民政府2023年政府信息公开工作年度报告"},
+		{[]string{"某某市", "交通运输局", "2020年政府信息公开", "工作年度报告"}, "交通运输局2020年政府信息公开工作年度报告"},
+		{[]string{"政府信息公开工作年度报告"}, "政府信息公开工作年度报告"},
+		{[]string{"一、总体情况"}, ""},
+	} {
+		if got := headTitle(mk(tc.lines...)); got != tc.want {
+			t.Errorf("headTitle(%q) = %q, want %q", tc.lines, got, tc.want)
+		}
 	}
 }
