@@ -25,7 +25,8 @@ type Options struct {
 	// ReadOnly opens the file with a shared lock; write methods return
 	// ErrReadOnly. When a writer holds the file, a read-only Open falls
 	// back to the writer's snapshot (see doc.go and FromSnapshot) instead
-	// of failing. False by default.
+	// of failing; when the pid file names a live writer it waits only
+	// 200 ms for the lock, not Timeout. False by default.
 	ReadOnly bool
 
 	// NoSnapshotFallback makes a read-only Open fail with a *LockedError
@@ -47,6 +48,10 @@ type Options struct {
 	// stamping). Nil discards them (default).
 	Logger *slog.Logger
 }
+
+// quickTimeout is how long a read-only Open waits for the lock when the
+// pid file names a live writer and its snapshot exists.
+const quickTimeout = 200 * time.Millisecond
 
 // DefaultOptions are the options used when Open is given nil.
 var DefaultOptions = &Options{Timeout: 3 * time.Second}
@@ -128,11 +133,21 @@ func Open(path string, opts *Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	bopts := &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType}
+	fallback := o.ReadOnly && !o.NoSnapshotFallback && o.SnapshotInterval >= 0
+	if fallback && o.Timeout > quickTimeout {
+		// A live writer in another process will not let go soon; when its
+		// snapshot is there, do not make the reader wait the full timeout.
+		if pid := holderPID(path); pid > 0 && pid != os.Getpid() {
+			if _, err := os.Stat(SnapshotPath(path)); err == nil {
+				bopts.Timeout = quickTimeout
+			}
+		}
+	}
 	bdb, err := bolt.Open(path, 0o600, bopts)
 	var snap *SnapshotInfo
 	if errors.Is(err, bolt.ErrTimeout) {
 		locked := &LockedError{Path: path, PID: holderPID(path), Err: err}
-		if !o.ReadOnly || o.NoSnapshotFallback || o.SnapshotInterval < 0 {
+		if !fallback {
 			return nil, locked
 		}
 		sp := SnapshotPath(path)

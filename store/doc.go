@@ -70,7 +70,9 @@
 // Tx.WriteTo to a temporary file and renamed into place, refreshed after
 // every FinishRun, every Options.SnapshotInterval (2 minutes) while there
 // are new writes, and on Close. A read-only Open that finds the database
-// locked opens the snapshot instead, and FromSnapshot tells the command so
+// locked opens the snapshot instead (after 200 ms, not the full timeout,
+// when the pid file names a live writer), and FromSnapshot tells the
+// command so
 // (it should say "reading the snapshot of 18:02; a crawl is running (pid
 // N)"). Readers never block the writer for longer than their own open: the
 // rename leaves a reader's open snapshot intact. We chose this over a
