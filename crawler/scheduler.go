@@ -164,6 +164,11 @@ func NewScheduler(opts SchedulerOptions) (*Scheduler, error) {
 	for name, t := range opts.Last {
 		s.last[name] = t
 	}
+	// Plan now, so that Status tells the first due times before Run.
+	now := opts.Now()
+	for _, site := range opts.Sites {
+		s.planLocked(site, now)
+	}
 	return s, nil
 }
 
@@ -175,7 +180,8 @@ func (s *Scheduler) jitter() time.Duration {
 	return time.Duration(s.opts.Rand(int64(s.opts.Jitter)))
 }
 
-// plan sets the due time of site i from its last run; s.mu must be held.
+// planLocked sets the due time of site from its last run; s.mu must be
+// held (or s not yet shared).
 func (s *Scheduler) planLocked(site ScheduledSite, now time.Time) {
 	n := NextRun(site.Schedule, s.last[site.Name], now)
 	if n.IsZero() {
@@ -185,18 +191,13 @@ func (s *Scheduler) planLocked(site ScheduledSite, now time.Time) {
 	s.next[site.Name] = n.Add(s.jitter())
 }
 
-// Run runs the job for due sites until ctx is cancelled, then returns nil
+// Run runs the job for due sites (planned by NewScheduler from Last and
+// the time then) until ctx is cancelled, then returns nil
 // (cancellation is the normal way to stop). A run in progress is given
 // the cancelled ctx and Run waits for it to return; the sites of an
 // interrupted run keep their previous last-run time, so they are due
 // again (once) when the scheduler next starts.
 func (s *Scheduler) Run(ctx context.Context) error {
-	s.mu.Lock()
-	now := s.opts.Now()
-	for _, site := range s.opts.Sites {
-		s.planLocked(site, now)
-	}
-	s.mu.Unlock()
 	for {
 		if ctx.Err() != nil {
 			return nil

@@ -33,6 +33,7 @@ func commands() map[string]command {
 		"reparse": {"re-parse every archived body with this parser; store changed numbers as new versions", runReparse},
 		"ls":      {"list archived reports: versions, format, check status", runLs},
 		"backup":  {"write a consistent copy of the archive", runBackup},
+		"serve":   {"crawl on the config's schedule and serve a read-only web view, API and metrics", runServe},
 	}
 }
 
