@@ -531,3 +531,12 @@ func TestParseValue(t *testing.T) {
 		}
 	}
 }
+
+// Old sites lay the whole page out in a table: the report's tables are
+// nested in a layout cell and must be read as tables all the same.
+func TestParse_LayoutTable(t *testing.T) {
+	body := tableHTML(variant{})
+	body = body[strings.Index(body, "<body>")+6 : strings.Index(body, "</body>")]
+	page := "<html><head><title>淮安市人民政府2024年政府信息公开工作年度报告</title></head><body><table><tr><td>导航</td><td>" + body + "</td><td>右栏</td></tr></table></body></html>"
+	assertSample(t, mustParse(t, []byte(page), Source{}))
+}

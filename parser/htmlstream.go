@@ -1,0 +1,473 @@
+package parser
+
+import (
+	"bytes"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// streamHTML reads an HTML page in one pass over its tokens, without
+// building a DOM: building the tree costs about as much as everything else
+// the parser does, and the report needs only text blocks and tables. It
+// produces the same lines as the DOM reading (htmltree_test.go keeps that
+// reading as the reference and compares the two on every fixture):
+//
+//   - a leaf <table> (one holding no other table) becomes table lines with
+//     rowspan/colspan expanded: a rowspan continuation points at its origin,
+//     a colspan continuation is dropped so values keep their printed order;
+//   - a table that holds tables is layout: its cells are read as blocks;
+//   - every other block of text becomes a text line, split like plain text.
+func streamHTML(text string) *document {
+	doc := &document{input: "html"}
+	s := &htmlStream{b: &lineBuilder{}, doc: doc}
+	z := html.NewTokenizer(strings.NewReader(text))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		switch tt {
+		case html.TextToken:
+			s.text(string(z.Text()))
+		case html.StartTagToken, html.SelfClosingTagToken:
+			raw := z.Raw()
+			// Attributes are copied out one by one, which is most of the
+			// tokenizer's cost on Word pages with long style attributes:
+			// read them only where they can matter.
+			maybeHidden := bytes.Contains(raw, []byte("none")) || bytes.Contains(raw, []byte("hidden")) ||
+				bytes.Contains(raw, []byte("NONE")) || bytes.Contains(raw, []byte("HIDDEN"))
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			switch a {
+			case atom.Td, atom.Th, atom.A, atom.Meta:
+			default:
+				hasAttr = hasAttr && maybeHidden
+			}
+			var attrs map[string]string
+			for hasAttr {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				switch string(k) {
+				case "style", "hidden", "rowspan", "colspan", "href", "name", "property", "content":
+					if attrs == nil {
+						attrs = map[string]string{}
+					}
+					attrs[string(k)] = string(v)
+				}
+			}
+			s.start(a, string(name), attrs, tt == html.SelfClosingTagToken)
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			s.end(atom.Lookup(name), string(name))
+		}
+	}
+	s.finish()
+	doc.lines = s.b.lines
+	return doc
+}
+
+// segment is one piece of a table cell's content: a block of text, or the
+// lines of a table nested in the cell.
+type segment struct {
+	text  string
+	lines []line
+}
+
+type streamCell struct {
+	rowspan, colspan int
+	segs             []segment
+}
+
+type streamTable struct {
+	rows    [][]*streamCell
+	layout  bool // holds a nested table
+	pre     []segment
+	inRow   bool
+	cell    *streamCell
+	cellRaw strings.Builder // text of the current block inside the cell
+}
+
+type htmlStream struct {
+	b   *lineBuilder
+	doc *document
+	cur strings.Builder // text of the current top-level block
+
+	tables []*streamTable // open tables, innermost last
+
+	skipName  string // tag whose subtree is being skipped
+	skipDepth int
+	inHead    bool
+	inTitle   bool
+	titleText strings.Builder
+}
+
+// buf returns the buffer that text goes to: the current cell's, or the
+// page's.
+func (s *htmlStream) buf() *strings.Builder {
+	if n := len(s.tables); n > 0 {
+		return &s.tables[n-1].cellRaw
+	}
+	return &s.cur
+}
+
+func (s *htmlStream) text(t string) {
+	if s.skipDepth > 0 {
+		return
+	}
+	if s.inTitle {
+		s.titleText.WriteString(t)
+		return
+	}
+	if s.inHead {
+		return
+	}
+	if n := len(s.tables); n > 0 && s.tables[n-1].cell == nil {
+		// Text between cells: the DOM parser moves it before the table.
+		if strings.TrimFunc(t, isSpace) != "" {
+			tb := s.tables[n-1]
+			tb.pre = append(tb.pre, segment{text: t})
+		}
+		return
+	}
+	b := s.buf()
+	if strings.TrimFunc(t, isSpace) == "" {
+		if strings.ContainsAny(t, "\n\r") {
+			b.WriteByte(gapMark)
+		} else if t != "" {
+			b.WriteByte(' ')
+		}
+		return
+	}
+	b.WriteString(t)
+}
+
+// skipTags are elements whose content is never report text.
+func skipTag(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Style, atom.Noscript, atom.Iframe, atom.Template, atom.Select, atom.Svg, atom.Object, atom.Textarea:
+		return true
+	}
+	return false
+}
+
+func hiddenAttrs(attrs map[string]string) bool {
+	if _, ok := attrs["hidden"]; ok {
+		return true
+	}
+	if st, ok := attrs["style"]; ok && (strings.Contains(st, "none") || strings.Contains(st, "hidden") || strings.Contains(st, "NONE") || strings.Contains(st, "HIDDEN")) {
+		v := strings.ReplaceAll(strings.ToLower(st), " ", "")
+		return strings.Contains(v, "display:none") || strings.Contains(v, "visibility:hidden")
+	}
+	return false
+}
+
+func isVoid(a atom.Atom) bool {
+	switch a {
+	case atom.Area, atom.Base, atom.Br, atom.Col, atom.Embed, atom.Hr, atom.Img, atom.Input, atom.Link, atom.Meta, atom.Param, atom.Source, atom.Track, atom.Wbr:
+		return true
+	}
+	return false
+}
+
+func (s *htmlStream) start(a atom.Atom, name string, attrs map[string]string, selfClosing bool) {
+	if s.skipDepth > 0 {
+		if name == s.skipName && !selfClosing && !isVoid(a) {
+			s.skipDepth++
+		}
+		return
+	}
+	switch a {
+	case atom.Head:
+		s.inHead = true
+		return
+	case atom.Body:
+		s.inHead = false
+	case atom.Title:
+		if !selfClosing {
+			s.inTitle = true
+		}
+		return
+	case atom.Meta:
+		s.metaTag(strings.ToLower(attrs["name"]+attrs["property"]), foldSpaces(attrs["content"]))
+		return
+	}
+	if (skipTag(a) || hiddenAttrs(attrs)) && !selfClosing && !isVoid(a) {
+		s.skipName, s.skipDepth = name, 1
+		return
+	}
+	if s.inHead {
+		if a == atom.Link || a == atom.Base || a == atom.Style || a == atom.Script {
+			return
+		}
+		s.inHead = false // body content without a <body> tag
+	}
+	switch a {
+	case atom.Img:
+		s.doc.images++
+	case atom.A:
+		if href := attrs["href"]; isAttachment(href) {
+			s.doc.attachments = append(s.doc.attachments, href)
+		}
+	case atom.Table:
+		s.block()
+		if n := len(s.tables); n > 0 {
+			s.tables[n-1].layout = true
+		}
+		s.tables = append(s.tables, &streamTable{})
+		return
+	}
+	if n := len(s.tables); n > 0 {
+		tb := s.tables[n-1]
+		switch a {
+		case atom.Tr:
+			s.closeCell(tb)
+			tb.rows = append(tb.rows, nil)
+			tb.inRow = true
+			return
+		case atom.Td, atom.Th:
+			s.closeCell(tb)
+			if !tb.inRow {
+				tb.rows = append(tb.rows, nil)
+				tb.inRow = true
+			}
+			c := &streamCell{rowspan: spanAttr(attrs["rowspan"]), colspan: spanAttr(attrs["colspan"])}
+			tb.rows[len(tb.rows)-1] = append(tb.rows[len(tb.rows)-1], c)
+			tb.cell = c
+			return
+		case atom.Thead, atom.Tbody, atom.Tfoot:
+			s.closeCell(tb)
+			tb.inRow = false
+			return
+		}
+	}
+	if isBlock(a) {
+		s.block()
+	}
+}
+
+func (s *htmlStream) end(a atom.Atom, name string) {
+	if s.skipDepth > 0 {
+		if name == s.skipName {
+			s.skipDepth--
+		}
+		return
+	}
+	switch a {
+	case atom.Head:
+		s.inHead = false
+		return
+	case atom.Title:
+		if s.inTitle {
+			s.inTitle = false
+			if t := foldSpaces(s.titleText.String()); t != "" && s.doc.meta.title == "" {
+				s.doc.meta.title = t
+			}
+		}
+		return
+	case atom.Table:
+		if len(s.tables) > 0 {
+			s.closeTable()
+		}
+		return
+	}
+	if n := len(s.tables); n > 0 {
+		tb := s.tables[n-1]
+		switch a {
+		case atom.Td, atom.Th:
+			s.closeCell(tb)
+			return
+		case atom.Tr:
+			s.closeCell(tb)
+			tb.inRow = false
+			return
+		}
+	}
+	if isBlock(a) {
+		s.block()
+	}
+}
+
+// block ends the current block of text.
+func (s *htmlStream) block() {
+	if n := len(s.tables); n > 0 {
+		tb := s.tables[n-1]
+		if tb.cell != nil && tb.cellRaw.Len() > 0 {
+			tb.cell.segs = append(tb.cell.segs, segment{text: tb.cellRaw.String()})
+		}
+		tb.cellRaw.Reset()
+		return
+	}
+	if s.cur.Len() == 0 {
+		return
+	}
+	t := resolveGaps(s.cur.String())
+	s.cur.Reset()
+	s.b.addTextLine(t)
+}
+
+func (s *htmlStream) closeCell(tb *streamTable) {
+	if tb.cell == nil {
+		return
+	}
+	if tb.cellRaw.Len() > 0 {
+		tb.cell.segs = append(tb.cell.segs, segment{text: tb.cellRaw.String()})
+		tb.cellRaw.Reset()
+	}
+	tb.cell = nil
+}
+
+// closeTable finishes the innermost table and hands its lines to the
+// enclosing cell, or to the page.
+func (s *htmlStream) closeTable() {
+	tb := s.tables[len(s.tables)-1]
+	s.closeCell(tb)
+	s.tables = s.tables[:len(s.tables)-1]
+
+	// Build the table's lines with a builder of its own, sharing cell ids.
+	outer := s.b.lines
+	s.b.lines = nil
+	for _, seg := range tb.pre {
+		s.emitSegment(seg)
+	}
+	if tb.layout {
+		for _, row := range tb.rows {
+			for _, c := range row {
+				for _, seg := range c.segs {
+					s.emitSegment(seg)
+				}
+			}
+		}
+	} else {
+		s.grid(tb)
+	}
+	lines := s.b.lines
+	s.b.lines = outer
+
+	if n := len(s.tables); n > 0 {
+		parent := s.tables[n-1]
+		if parent.cell != nil {
+			if parent.cellRaw.Len() > 0 {
+				parent.cell.segs = append(parent.cell.segs, segment{text: parent.cellRaw.String()})
+				parent.cellRaw.Reset()
+			}
+			parent.cell.segs = append(parent.cell.segs, segment{lines: lines})
+		} else {
+			parent.pre = append(parent.pre, segment{lines: lines})
+		}
+		return
+	}
+	s.b.lines = append(s.b.lines, lines...)
+}
+
+func (s *htmlStream) emitSegment(seg segment) {
+	if seg.lines != nil {
+		s.b.lines = append(s.b.lines, seg.lines...)
+		return
+	}
+	s.b.addTextLine(resolveGaps(seg.text))
+}
+
+// grid expands a leaf table's rowspan/colspan into lines.
+func (s *htmlStream) grid(tb *streamTable) {
+	nrows := len(tb.rows)
+	grid := make([][]slot, nrows)
+	texts := map[int]string{}
+	total := 0
+	for r, row := range tb.rows {
+		col := 0
+		for _, c := range row {
+			for col < len(grid[r]) && grid[r][col].set {
+				col++
+			}
+			rs := min(c.rowspan, nrows-r)
+			cs := c.colspan
+			total += rs * cs
+			if total > maxGridCells {
+				return
+			}
+			var parts []string
+			for _, seg := range c.segs {
+				parts = append(parts, seg.text)
+			}
+			nc := s.b.newCell(foldSpaces(resolveGaps(strings.Join(parts, " "))))
+			texts[nc.id] = nc.text
+			for dr := 0; dr < rs; dr++ {
+				g := grid[r+dr]
+				for len(g) < col+cs {
+					g = append(g, slot{})
+				}
+				for dc := 0; dc < cs; dc++ {
+					if g[col+dc].set {
+						continue // overlapping spans: the earlier cell wins
+					}
+					g[col+dc] = slot{id: nc.id, set: true, rowCont: dr > 0 && dc == 0, colCont: dc > 0}
+				}
+				grid[r+dr] = g
+			}
+			col += cs
+		}
+	}
+	for _, row := range grid {
+		var cells []cell
+		var parts []string
+		for _, sl := range row {
+			switch {
+			case !sl.set || sl.colCont:
+				continue
+			case sl.rowCont:
+				cells = append(cells, cell{id: 0, mergedFrom: sl.id, empty: true})
+			default:
+				t := texts[sl.id]
+				cells = append(cells, cell{text: t, id: sl.id, mergedFrom: -1, empty: strings.TrimFunc(t, isSpace) == ""})
+				if t != "" {
+					parts = append(parts, t)
+				}
+			}
+		}
+		if len(cells) > 0 {
+			s.b.lines = append(s.b.lines, line{text: strings.Join(parts, " "), cells: cells, table: true})
+		}
+	}
+}
+
+func (s *htmlStream) finish() {
+	for len(s.tables) > 0 {
+		s.closeTable()
+	}
+	s.block()
+}
+
+func (s *htmlStream) metaTag(name, content string) {
+	if content == "" {
+		return
+	}
+	switch name {
+	case "articletitle", "og:title":
+		s.doc.meta.title = content
+	case "pubdate", "publishdate", "article:published_time", "firstpublishedtime", "pub_date":
+		if d := findDate(content); d != "" {
+			s.doc.meta.published = d
+		}
+	case "contentsource":
+		s.doc.meta.agency = content
+	}
+}
+
+func spanAttr(v string) int {
+	n := 0
+	for _, r := range strings.TrimSpace(v) {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+		if n > maxSpan {
+			return maxSpan
+		}
+	}
+	if n < 1 {
+		return 1
+	}
+	return n
+}
