@@ -30,37 +30,44 @@ func streamHTML(text string) *document {
 		}
 		switch tt {
 		case html.TextToken:
-			s.text(string(z.Text()))
+			s.text(z.Text())
 		case html.StartTagToken, html.SelfClosingTagToken:
 			raw := z.Raw()
 			// Attributes are copied out one by one, which is most of the
 			// tokenizer's cost on Word pages with long style attributes:
-			// read them only where they can matter.
+			// spans are read from the raw tag, and the others only where
+			// they can matter.
 			maybeHidden := bytes.Contains(raw, []byte("none")) || bytes.Contains(raw, []byte("hidden")) ||
 				bytes.Contains(raw, []byte("NONE")) || bytes.Contains(raw, []byte("HIDDEN"))
 			name, hasAttr := z.TagName()
 			a := atom.Lookup(name)
+			var attrs map[string]string
 			switch a {
-			case atom.Td, atom.Th, atom.A, atom.Meta:
+			case atom.Td, atom.Th:
+				attrs = map[string]string{"rowspan": rawAttr(raw, "rowspan"), "colspan": rawAttr(raw, "colspan")}
+				hasAttr = hasAttr && maybeHidden
+			case atom.A:
+				hasAttr = hasAttr && (maybeHidden || rawMentionsAttachment(raw))
+			case atom.Meta:
 			default:
 				hasAttr = hasAttr && maybeHidden
 			}
-			var attrs map[string]string
 			for hasAttr {
 				var k, v []byte
 				k, v, hasAttr = z.TagAttr()
 				switch string(k) {
-				case "style", "hidden", "rowspan", "colspan", "href", "name", "property", "content":
+				case "style", "hidden", "href", "name", "property", "content":
 					if attrs == nil {
 						attrs = map[string]string{}
 					}
 					attrs[string(k)] = string(v)
 				}
 			}
-			s.start(a, string(name), attrs, tt == html.SelfClosingTagToken)
+			s.start(a, tagName(a, name), attrs, tt == html.SelfClosingTagToken)
 		case html.EndTagToken:
 			name, _ := z.TagName()
-			s.end(atom.Lookup(name), string(name))
+			a := atom.Lookup(name)
+			s.end(a, tagName(a, name))
 		}
 	}
 	s.finish()
@@ -112,35 +119,36 @@ func (s *htmlStream) buf() *strings.Builder {
 	return &s.cur
 }
 
-func (s *htmlStream) text(t string) {
+func (s *htmlStream) text(raw []byte) {
 	if s.skipDepth > 0 {
 		return
 	}
 	if s.inTitle {
-		s.titleText.WriteString(t)
+		s.titleText.Write(raw)
 		return
 	}
 	if s.inHead {
 		return
 	}
+	blank := len(bytes.TrimFunc(raw, isSpace)) == 0
 	if n := len(s.tables); n > 0 && s.tables[n-1].cell == nil {
 		// Text between cells: the DOM parser moves it before the table.
-		if strings.TrimFunc(t, isSpace) != "" {
+		if !blank {
 			tb := s.tables[n-1]
-			tb.pre = append(tb.pre, segment{text: t})
+			tb.pre = append(tb.pre, segment{text: string(raw)})
 		}
 		return
 	}
 	b := s.buf()
-	if strings.TrimFunc(t, isSpace) == "" {
-		if strings.ContainsAny(t, "\n\r") {
+	if blank {
+		if bytes.ContainsAny(raw, "\n\r") {
 			b.WriteByte(gapMark)
-		} else if t != "" {
+		} else if len(raw) > 0 {
 			b.WriteByte(' ')
 		}
 		return
 	}
-	b.WriteString(t)
+	b.Write(raw)
 }
 
 // skipTags are elements whose content is never report text.
@@ -470,4 +478,60 @@ func spanAttr(v string) int {
 		return 1
 	}
 	return n
+}
+
+// tagName is the element's name as a string, without allocating for the
+// names the atom table knows.
+func tagName(a atom.Atom, name []byte) string {
+	if a != 0 {
+		return a.String()
+	}
+	return string(name)
+}
+
+// rawAttr returns the value of attribute key in a raw start tag, for the
+// simple forms span attributes take (key=3, key="3", key='3'); "" when
+// absent.
+func rawAttr(raw []byte, key string) string {
+	lower := raw
+	for i := 0; i+len(key) <= len(lower); i++ {
+		j := i
+		for j < i+len(key) && (lower[j]|0x20) == key[j-i] {
+			j++
+		}
+		if j < i+len(key) {
+			continue
+		}
+		if i > 0 && lower[i-1] != ' ' && lower[i-1] != '\t' && lower[i-1] != '\n' && lower[i-1] != '\r' && lower[i-1] != '"' && lower[i-1] != '\'' {
+			continue
+		}
+		for j < len(lower) && (lower[j] == ' ' || lower[j] == '\t' || lower[j] == '\n' || lower[j] == '\r') {
+			j++
+		}
+		if j >= len(lower) || lower[j] != '=' {
+			continue
+		}
+		j++
+		for j < len(lower) && (lower[j] == ' ' || lower[j] == '"' || lower[j] == '\'' || lower[j] == '\t' || lower[j] == '\n' || lower[j] == '\r') {
+			j++
+		}
+		k := j
+		for k < len(lower) && lower[k] >= '0' && lower[k] <= '9' {
+			k++
+		}
+		return string(lower[j:k])
+	}
+	return ""
+}
+
+// rawMentionsAttachment reports whether a raw <a> tag may link an office or
+// PDF file.
+func rawMentionsAttachment(raw []byte) bool {
+	l := bytes.ToLower(raw)
+	for _, ext := range []string{".pdf", ".doc", ".wps", ".xls", ".rtf", ".ofd"} {
+		if bytes.Contains(l, []byte(ext)) {
+			return true
+		}
+	}
+	return false
 }
