@@ -15,7 +15,7 @@ import (
 
 // benchPortal serves a column of n report pages (real fixture pages, each
 // made unique) on list pages of 20 links with TRS createPageHTML pagination.
-func benchPortal(b *testing.B, n int) *portal {
+func benchPortal(b *testing.B, n int, nextLinks bool) *portal {
 	files, _ := filepath.Glob("../../shared/fixtures/html/*.html")
 	if len(files) == 0 {
 		files, _ = filepath.Glob("/work/shared/fixtures/html/*.html")
@@ -56,6 +56,12 @@ func benchPortal(b *testing.B, n int) *portal {
 			links = append(links, [2]string{fmt.Sprintf("content/post_%d.html", i), fmt.Sprintf("第%d局%d年政府信息公开工作年度报告", i, 2019+i%6)})
 		}
 		tail := fmt.Sprintf(`<div id="page_div"></div><script>createPageHTML('page_div',%d,%d,'index','html',%d);</script>`, lists, page, n)
+		if nextLinks {
+			tail = ""
+			if page < lists {
+				tail = fmt.Sprintf(`<div class="page"><a href="index_%d.html">下一页</a></div>`, page+1)
+			}
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, listPage("政府信息公开年报", links, tail))
 	})
@@ -65,10 +71,17 @@ func benchPortal(b *testing.B, n int) *portal {
 // BenchmarkCrawler_Fetch crawls a local portal of 1,000 report pages (real
 // fixture HTML, 136–264 KB each) plus 50 list pages, with delay 0 and 8
 // requests in flight per host, delivering every page to a sink that only
-// counts. It reports pages/s and the peak live heap.
+// counts. It reports pages/s and the peak live heap. The list pages are
+// chained either by createPageHTML (all pages known from the first) or by
+// plain 下一页 links (one after the other).
 func BenchmarkCrawler_Fetch(b *testing.B) {
+	b.Run("CreatePageHTML", func(b *testing.B) { benchFetch(b, false, 0) })
+	b.Run("NextLinks", func(b *testing.B) { benchFetch(b, true, 0) })
+}
+
+func benchFetch(b *testing.B, nextLinks bool, work time.Duration) {
 	const n = 1000
-	p := benchPortal(b, n)
+	p := benchPortal(b, n, nextLinks)
 	var peak atomic.Uint64
 	stop := make(chan struct{})
 	done := make(chan struct{})
@@ -95,7 +108,12 @@ func BenchmarkCrawler_Fetch(b *testing.B) {
 	for b.Loop() {
 		opts := Options{UserAgent: "nianbao-bench/1.0", Parallelism: 8, Delay: 0, Retries: 1, State: NewMemState()}
 		var docs atomic.Int64
-		sink := SinkFunc(func(ctx context.Context, d Document) error { docs.Add(1); return nil })
+		sink := SinkFunc(func(ctx context.Context, d Document) error {
+			docs.Add(1)
+			for t0 := time.Now(); time.Since(t0) < work; {
+			}
+			return nil
+		})
 		st, err := New(opts).Fetch(context.Background(), Site{Name: "bench", Start: []string{p.url("/nb/")}}, sink)
 		if err != nil {
 			b.Fatal(err)
