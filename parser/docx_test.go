@@ -537,3 +537,25 @@ func TestParse_DOCX_LibreOffice(t *testing.T) {
 		t.Errorf("cells %d missing %v failures %v checked %d", len(r.Cells), r.Missing, r.Failures, r.Checked)
 	}
 }
+
+// FuzzReadWordXML: hostile document.xml never panics, and continuation
+// cells only name earlier cells.
+func FuzzReadWordXML(f *testing.F) {
+	f.Add([]byte(`<w:document xmlns:w="` + wordNS + `"><w:body>` + wTable(drow(done(dvstart("a")), dnums("1 2")), drow(done(dvcont()), dnums("3 4"))) + `</w:body></w:document>`))
+	f.Add([]byte(`<w:document xmlns:w="` + wordNS + `"><w:body><w:tbl><w:tr><w:tc><w:tcPr><w:gridSpan w:val="99999999"/><w:vMerge/></w:tcPr><w:tbl><w:tr><w:tc><w:p><w:r><w:t>x</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:tc></w:tr></w:tbl></w:body></w:document>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b := &lineBuilder{}
+		if err := readWordXML(data, b); err != nil {
+			return
+		}
+		seen := map[int]bool{}
+		for _, ln := range b.lines {
+			for _, c := range ln.cells {
+				if c.mergedFrom >= 0 && !seen[c.mergedFrom] {
+					t.Fatalf("cell %d continues %d, not emitted before", c.id, c.mergedFrom)
+				}
+				seen[c.id] = true
+			}
+		}
+	})
+}

@@ -837,10 +837,16 @@ func pdfEmitGridRow(b *lineBuilder, g *pdfGrid, i int) {
 				texts = append(texts, r.text)
 			}
 		case r.cont != nil:
+			if r.cont.id == 0 {
+				continue // the cell above was left out
+			}
 			c := b.newCell("")
 			c.mergedFrom = r.cont.id
 			cells = append(cells, c)
 		default:
+			if r.id == 0 {
+				continue // its first row left it out as layout
+			}
 			c := b.newCell("")
 			c.mergedFrom = r.id
 			cells = append(cells, c)

@@ -263,3 +263,36 @@ func TestHeadTitle(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLayoutPDF: any glyphs and path boxes give lines without a panic, and
+// every continuation cell names a cell emitted before it.
+func FuzzLayoutPDF(f *testing.F) {
+	f.Add([]byte("\x10\x20\x30\x40\x50\x60\x70\x80"), []byte("\x00\x10\x40\x11\x00\x20\x40\x21"))
+	f.Add([]byte("行政复议10 1 0"), []byte{0, 0, 255, 1, 0, 50, 255, 51, 10, 0, 11, 255, 100, 0, 101, 255})
+	f.Fuzz(func(t *testing.T, text, geom []byte) {
+		var pg pdfPage
+		pg.w, pg.h = 300, 300
+		rs := []rune(string(text))
+		for i, r := range rs {
+			if len(geom) < 2 {
+				break
+			}
+			x, y := float64(geom[(2*i)%len(geom)]), float64(geom[(2*i+1)%len(geom)])
+			pg.chars = append(pg.chars, pdfChar{r: r, l: x, rt: x + 5, b: y, t: y + 8})
+		}
+		for i := 0; i+3 < len(geom); i += 4 {
+			pg.rects = append(pg.rects, pdfRect{l: float64(geom[i]), b: float64(geom[i+1]), r: float64(geom[i+2]), t: float64(geom[i+3])})
+		}
+		var b lineBuilder
+		layoutPDF([]pdfPage{pg, pg}, &b)
+		seen := map[int]bool{}
+		for _, ln := range b.lines {
+			for _, c := range ln.cells {
+				if c.mergedFrom >= 0 && !seen[c.mergedFrom] {
+					t.Fatalf("cell %d continues %d, not emitted before", c.id, c.mergedFrom)
+				}
+				seen[c.id] = true
+			}
+		}
+	})
+}
