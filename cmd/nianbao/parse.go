@@ -53,17 +53,17 @@ func runParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	failed := 0
 	for _, path := range fs.Args() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		body, err := os.ReadFile(path)
+		r, err := parseOne(p, path)
 		if err != nil {
-			return fmt.Errorf("read %s: %w", path, err)
-		}
-		r, err := p.Parse(body, parser.Source{URL: path})
-		if err != nil {
-			return fmt.Errorf("parse %s: %w", path, err)
+			// One bad file does not stop the others.
+			fmt.Fprintf(stderr, "nianbao: %v\n", err)
+			failed++
+			continue
 		}
 		if r.NoTables != "" {
 			fmt.Fprintf(stderr, "%s: %s\n", path, r.NoTables)
@@ -81,12 +81,41 @@ func runParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if cw != nil {
 		cw.Flush()
-		return cw.Error()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+	} else {
+		if reports == nil {
+			reports = []*parser.Report{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(reports); err != nil {
+			return err
+		}
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(reports)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files could not be parsed", failed, fs.NArg())
+	}
+	return nil
+}
+
+// parseOne reads and parses one file; the error names the file.
+func parseOne(p *parser.Parser, path string) (*parser.Report, error) {
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	r, err := p.Parse(body, parser.Source{URL: path})
+	if err != nil {
+		var pe *parser.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("parse %w", err)
+		}
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return r, nil
 }
 
 // pdfCacheDir is where the PDF engine keeps its compiled WebAssembly between

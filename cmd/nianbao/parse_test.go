@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"nianbao/parser"
+)
+
+const seedPath = "../../parser/testdata/zhanjiang-sifaju-2025.txt"
+
+func runParseCmd(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestRun_Parse_JSON(t *testing.T) {
+	out, _, err := runParseCmd(t, "parse", seedPath, "../../parser/testdata/huaian-hongze-2023.layout.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reports []parser.Report
+	if err := json.Unmarshal([]byte(out), &reports); err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != 2 || reports[0].Agency != "湛江市司法局" || len(reports[0].Cells) != 200 {
+		t.Fatalf("got %d reports, first %q with %d cells", len(reports), reports[0].Agency, len(reports[0].Cells))
+	}
+	if c, _ := reports[0].Cell("t3", "new_received", "total"); c.Value != "10" {
+		t.Errorf("new_received total = %q, want 10", c.Value)
+	}
+	if len(reports[1].Failures) != 2 || reports[1].Failures[0].Rule != "R4" {
+		t.Errorf("洪泽区 2023 failures = %v, want two R4", reports[1].Failures)
+	}
+}
+
+func TestRun_Parse_CSV(t *testing.T) {
+	out, errOut, err := runParseCmd(t, "parse", "--format", "csv", seedPath, "../../parser/testdata/huaian-hongze-2023.layout.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rows[0], ","); got != "agency,year,format,table,row,column,value,raw,source_url,published,fetched_at,sha256" {
+		t.Fatalf("header = %s", got)
+	}
+	if len(rows) != 1+200+186 {
+		t.Errorf("%d rows, want 1+200+186", len(rows))
+	}
+	want := []string{"湛江市司法局", "2025", "2021", "t3", "new_received", "natural_person", "10", "10", seedPath, "2026-01-27", ""}
+	found := false
+	for _, r := range rows {
+		if strings.Join(r[:11], "|") == strings.Join(want, "|") && len(r[11]) == 64 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no row %v", want)
+	}
+	if !strings.Contains(errOut, "check failed: R4 t4 row review") {
+		t.Errorf("stderr lacks the R4 failure: %q", errOut)
+	}
+}
+
+func TestRun_Parse_BadInput(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.bin")
+	if err := os.WriteFile(junk, []byte("\x00\x01\x02binary\x00"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := runParseCmd(t, "parse", filepath.Join(dir, "missing.html"), junk, seedPath)
+	if err == nil || exitCode(err) != exitFailure {
+		t.Fatalf("err = %v (exit %d), want exit 1", err, exitCode(err))
+	}
+	if !strings.Contains(errOut, "missing.html") || !strings.Contains(errOut, "junk.bin") || !strings.Contains(errOut, "unknown input format") {
+		t.Errorf("stderr does not name the files and reasons: %q", errOut)
+	}
+	// The good file is still parsed and printed.
+	if !strings.Contains(out, "湛江市司法局") {
+		t.Errorf("the readable file was not printed")
+	}
+	if _, _, err := runParseCmd(t, "parse"); exitCode(err) != exitUsage {
+		t.Errorf("no files: exit %d, want 2", exitCode(err))
+	}
+	if _, _, err := runParseCmd(t, "parse", "--format", "xml", seedPath); exitCode(err) != exitUsage {
+		t.Errorf("bad format: exit %d, want 2", exitCode(err))
+	}
+}
