@@ -91,7 +91,7 @@ var t3Matchers = []rowMatcher{
 }
 
 var t2Matchers2021 = []rowMatcher{
-	mx("rules", 3, "规章"),
+	m("rules", 3, "规章", "规章"),
 	m("normative_docs", 3, "行政规范性文件", "规范性文件"),
 	m("licensing", 1, "行政许可", "行政许可"),
 	m("penalty", 1, "行政处罚", "行政处罚"),
@@ -100,7 +100,7 @@ var t2Matchers2021 = []rowMatcher{
 }
 
 var t2Matchers2019 = []rowMatcher{
-	mx("rules", 3, "规章"),
+	m("rules", 3, "规章", "规章"),
 	m("normative_docs", 3, "规范性文件", "规范性文件"),
 	m("licensing", 3, "行政许可", "行政许可"),
 	m("other_services", 3, "其他对外管理服务事项", "对外管理服务"),
