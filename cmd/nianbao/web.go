@@ -237,7 +237,7 @@ func (w *web) fail(rw http.ResponseWriter, r *http.Request, status int, msg stri
 		writeJSON(rw, status, map[string]string{"error": msg})
 		return
 	}
-	w.render(rw, status, "error", map[string]any{"Title": http.StatusText(status), "Status": status, "Message": msg})
+	w.render(rw, status, "error", map[string]any{"Title": http.StatusText(status), "Code": status, "Message": msg})
 }
 
 func writeJSON(rw http.ResponseWriter, status int, v any) {
@@ -982,6 +982,7 @@ var agencyChartSpecs = []chartSpec{
 		{"不予公开 denied", []string{"t3.denied.*.total"}},
 		{"无法提供 unavailable", []string{"t3.unavailable.*.total"}},
 		{"不予处理 not processed", []string{"t3.not_processed.*.total"}},
+		{"其他处理 other", []string{"t3.other.total", "t3.other.*.total"}}, // 2019: one row; 2021: three
 		{"总计 total", []string{"t3.total.total"}},
 	}},
 	{"appeals", "复议诉讼 Review and litigation (表四 总计)", []seriesSpec{
