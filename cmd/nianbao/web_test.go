@@ -246,8 +246,8 @@ func TestWeb_Report_TablesAndFailures(t *testing.T) {
 		t.Error("2019-format page shows the 2021 other.* rows")
 	}
 	for path, want := range map[string]int{
-		reportPath("湛江市司法局", 2024):          http.StatusNotFound,
-		reportPath("湛江市司法局", 2025) + "?v=7": http.StatusNotFound,
+		reportPath("湛江市司法局", 2024):                    http.StatusNotFound,
+		reportPath("湛江市司法局", 2025) + "?v=7":           http.StatusNotFound,
 		"/reports/" + url.PathEscape("湛江市司法局") + "/x": http.StatusBadRequest,
 	} {
 		if code, _, _ := a.get(t, path); code != want {
