@@ -13,18 +13,22 @@ import (
 )
 
 // storeState implements crawler.State on the store: URL records become
-// store.URLStates, queue items become entries of the store's per-site queue
-// (each a JSON-encoded item, so that a resumed run knows each URL's kind,
-// parent and link text).
+// store.URLStates, and queue items become entries of the store's per-site
+// queue. One entry holds the items of one crawler Enqueue call (a list
+// page's links, up to maxEntryBytes of JSON), so that a resumed run knows
+// each URL's kind, parent and link text, and so that an entry is written
+// once and removed once per list page rather than per URL: each store write
+// is an fsync'd transaction. An entry is removed when its last item is
+// done; the items of a partly done entry that come back on resume are
+// skipped by the crawler, whose records say they were fetched in the run.
 //
 // Writes are buffered and written in batches (at most flushEvery apart, or
 // flushCount changes), in the order the crawler made them: queue additions,
-// then URL records, then queue removals. An item queued and finished within
+// then URL records, then queue removals. An entry added and removed within
 // one batch never reaches the file. A crash loses at most the last batch,
-// which only means that some URLs are fetched again on resume: an item is
-// removed from the persistent queue only together with, or after, the items
-// its page added. Flush writes the buffer now; the crawl command calls it
-// after every site and before exit.
+// which only means that some URLs are fetched again on resume: an entry is
+// removed only together with, or after, the entries its pages added. Flush
+// writes the buffer now; the crawl command calls it after every site.
 type storeState struct {
 	db *store.DB
 
@@ -36,7 +40,7 @@ type storeState struct {
 	// flushing are the records of the batch being written, consulted by
 	// Lookup until the write is done.
 	flushing map[string]store.URLState
-	// adds and removes are the queue changes not yet written, per site, by
+	// adds and removes are the queue entries not yet written, per site, by
 	// encoded entry.
 	adds    map[string]map[string]bool
 	removes map[string]map[string]bool
@@ -46,15 +50,26 @@ type storeState struct {
 	flushMu sync.Mutex // serialises flushes, so batches land in order
 }
 
-// queueEntry is one queued item and its encoding in the store.
+// queueEntry is one queued item, its JSON encoding and the store entry
+// that holds it.
 type queueEntry struct {
-	item crawler.Item
+	item  crawler.Item
+	enc   string
+	entry *storeEntry
+}
+
+// storeEntry is one entry of the store's queue: a JSON array of items.
+type storeEntry struct {
 	enc  string
+	live int // items of the entry not yet done or replaced
 }
 
 const (
 	flushEvery = 500 * time.Millisecond
 	flushCount = 512
+	// maxEntryBytes keeps an entry well below bbolt's 32 KiB key limit
+	// (the store indexes queue entries by value).
+	maxEntryBytes = 16 << 10
 )
 
 var _ crawler.State = (*storeState)(nil)
@@ -96,6 +111,31 @@ func decodeItem(s string) (crawler.Item, error) {
 		LinkText: si.LinkText, Published: si.Published, Run: si.Run, Attempts: si.Attempts, Failure: si.Failure}, nil
 }
 
+// decodeEntry reads a store queue entry: a JSON array of items, one JSON
+// item, or a plain URL queued by another tool (a list page to fetch).
+func decodeEntry(s string) ([]crawler.Item, error) {
+	switch {
+	case strings.HasPrefix(s, "["):
+		var raw []json.RawMessage
+		if err := json.Unmarshal([]byte(s), &raw); err != nil {
+			return nil, err
+		}
+		items := make([]crawler.Item, 0, len(raw))
+		for _, r := range raw {
+			it, err := decodeItem(string(r))
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, it)
+		}
+		return items, nil
+	case strings.HasPrefix(s, "{"):
+		it, err := decodeItem(s)
+		return []crawler.Item{it}, err
+	}
+	return []crawler.Item{{URL: s, Kind: crawler.KindList}}, nil
+}
+
 // queue returns site's queue, loading it from the store on first use;
 // s.mu must be held.
 func (s *storeState) queue(site string) (map[string]queueEntry, error) {
@@ -107,20 +147,43 @@ func (s *storeState) queue(site string) (map[string]queueEntry, error) {
 		return nil, fmt.Errorf("read queue of %s: %w", site, err)
 	}
 	q := map[string]queueEntry{}
+	s.queues[site] = q
 	for _, enc := range pending {
-		it, err := decodeItem(enc)
+		items, err := decodeEntry(enc)
 		if err != nil {
 			// Unreadable entry: drop it from the store, keep going.
 			s.remove(site, enc)
 			continue
 		}
-		if old, dup := q[it.Key()]; dup {
-			s.remove(site, old.enc)
+		e := &storeEntry{enc: enc}
+		for _, it := range items {
+			ienc, err := encodeItem(it)
+			if err != nil {
+				continue
+			}
+			s.release(site, q, it.Key()) // a later entry replaces an earlier one
+			q[it.Key()] = queueEntry{item: it, enc: ienc, entry: e}
+			e.live++
 		}
-		q[it.Key()] = queueEntry{item: it, enc: enc}
+		if e.live == 0 {
+			s.remove(site, enc)
+		}
 	}
-	s.queues[site] = q
 	return q, nil
+}
+
+// release drops key from q, removing its store entry when that was the
+// entry's last live item; s.mu must be held.
+func (s *storeState) release(site string, q map[string]queueEntry, key string) {
+	old, ok := q[key]
+	if !ok {
+		return
+	}
+	delete(q, key)
+	old.entry.live--
+	if old.entry.live == 0 {
+		s.remove(site, old.entry.enc)
+	}
 }
 
 // add and remove record queue changes; s.mu must be held. Removing an entry
@@ -187,6 +250,25 @@ func (s *storeState) Enqueue(site string, items []crawler.Item) error {
 		s.mu.Unlock()
 		return err
 	}
+	var chunk []queueEntry
+	size := 0
+	cut := func() {
+		if len(chunk) == 0 {
+			return
+		}
+		encs := make([]string, len(chunk))
+		for i, c := range chunk {
+			encs[i] = c.enc
+		}
+		e := &storeEntry{enc: "[" + strings.Join(encs, ",") + "]", live: len(chunk)}
+		for _, c := range chunk {
+			c.entry = e
+			q[c.item.Key()] = c
+		}
+		s.add(site, e.enc)
+		chunk, size = chunk[:0], 0
+	}
+	seen := map[string]bool{}
 	for _, it := range items {
 		enc, err := encodeItem(it)
 		if err != nil {
@@ -194,15 +276,18 @@ func (s *storeState) Enqueue(site string, items []crawler.Item) error {
 			return fmt.Errorf("queue %s: %w", it.URL, err)
 		}
 		k := it.Key()
-		if old, ok := q[k]; ok {
-			if old.enc == enc {
-				continue
-			}
-			s.remove(site, old.enc)
+		if old, ok := q[k]; (ok && old.enc == enc) || seen[k] {
+			continue
 		}
-		q[k] = queueEntry{item: it, enc: enc}
-		s.add(site, enc)
+		seen[k] = true
+		s.release(site, q, k)
+		if size+len(enc) > maxEntryBytes {
+			cut()
+		}
+		chunk = append(chunk, queueEntry{item: it, enc: enc})
+		size += len(enc) + 1
 	}
+	cut()
 	due := s.dueLocked()
 	s.mu.Unlock()
 	if due {
@@ -219,10 +304,7 @@ func (s *storeState) Done(site string, rec crawler.Record) error {
 		s.mu.Unlock()
 		return err
 	}
-	if old, ok := q[rec.Key]; ok {
-		delete(q, rec.Key)
-		s.remove(site, old.enc)
-	}
+	s.release(site, q, rec.Key)
 	attempts := 0
 	if rec.Failure != "" {
 		prev, ok := s.records[rec.Key]

@@ -32,10 +32,11 @@ import (
 // (a parse error, a report without a year) are counted and recorded in the
 // run, not returned: Handle returns an error only when the store fails.
 type pipeline struct {
-	db     *store.DB
-	parser *parser.Parser
-	runID  string
-	log    *slog.Logger
+	db       *store.DB
+	parser   *parser.Parser
+	runID    string
+	log      *slog.Logger
+	captures *captureBatcher
 
 	mu sync.Mutex // protects the fields below
 	// pages are the documents handled in this run, by URL; an attachment
@@ -90,7 +91,7 @@ func newPipeline(db *store.DB, p *parser.Parser, runID string, log *slog.Logger)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &pipeline{db: db, parser: p, runID: runID, log: log, pages: map[string]*pageEntry{},
+	return &pipeline{db: db, parser: p, runID: runID, log: log, captures: &captureBatcher{db: db}, pages: map[string]*pageEntry{},
 		deferred: map[string]deferredReport{}, sites: map[string]*siteResult{}}
 }
 
@@ -154,7 +155,7 @@ func (p *pipeline) Handle(ctx context.Context, doc crawler.Document) error {
 	if parent != nil && parent.title != "" && doc.Kind == crawler.KindAttachment && parent.kind == crawler.KindReport {
 		title = parent.title
 	}
-	isNew, err := p.db.PutCapture(store.Capture{SHA256: doc.SHA256, URL: doc.URL, FinalURL: finalURL, Status: doc.Status,
+	isNew, err := p.captures.put(store.Capture{SHA256: doc.SHA256, URL: doc.URL, FinalURL: finalURL, Status: doc.Status,
 		ContentType: doc.ContentType, ETag: doc.ETag, LastModified: doc.LastModified, FetchedAt: fetched,
 		RunID: p.runID, Site: doc.Site, Agency: doc.Site, Title: title, Published: doc.Published}, doc.Body)
 	if err != nil {
@@ -347,4 +348,61 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// captureBatcher writes the captures of concurrent Handle calls in shared
+// transactions (group commit): the first caller to find no write in
+// progress becomes the leader and writes everything queued, in batches,
+// until the queue is empty; the others wait for their result. One fsync'd
+// commit then serves several documents.
+type captureBatcher struct {
+	db *store.DB
+
+	mu      sync.Mutex // protects pending and writing
+	pending []*captureReq
+	writing bool
+}
+
+type captureReq struct {
+	item  store.CaptureItem
+	isNew bool
+	err   error
+	done  chan struct{}
+}
+
+// put stores body with provenance c and reports whether it was new.
+func (b *captureBatcher) put(c store.Capture, body []byte) (bool, error) {
+	req := &captureReq{item: store.CaptureItem{Capture: c, Body: body}, done: make(chan struct{})}
+	b.mu.Lock()
+	b.pending = append(b.pending, req)
+	lead := !b.writing
+	b.writing = true
+	b.mu.Unlock()
+	if lead {
+		for {
+			b.mu.Lock()
+			batch := b.pending
+			b.pending = nil
+			if len(batch) == 0 {
+				b.writing = false
+				b.mu.Unlock()
+				break
+			}
+			b.mu.Unlock()
+			items := make([]store.CaptureItem, len(batch))
+			for i, r := range batch {
+				items[i] = r.item
+			}
+			isNew, err := b.db.PutCaptures(items)
+			for i, r := range batch {
+				if err == nil {
+					r.isNew = isNew[i]
+				}
+				r.err = err
+				close(r.done)
+			}
+		}
+	}
+	<-req.done
+	return req.isNew, req.err
 }
