@@ -1059,3 +1059,23 @@ func TestCrawler_Fetch_RawBody(t *testing.T) {
 		t.Errorf("gzip page not decoded: %d bytes", len(g.Body))
 	}
 }
+
+func TestCrawler_Fetch_CustomPatterns(t *testing.T) {
+	// A site whose titles the heuristics miss: the report column is named
+	// 其他 and the reports "工作报告（2024）". Patterns from the config fix it.
+	p := newPortal(t)
+	p.html("/gk/", listPage("公开", [][2]string{{"/gk/qt/", "其他"}, {"/gk/tz/", "通知"}}, ""))
+	p.html("/gk/qt/", listPage("其他", [][2]string{{"/gk/qt/nb_2024.html", "工作报告（2024）"}, {"/gk/qt/jd_2024.html", "工作报告（2024）解读"}, {"/gk/qt/other.html", "工作动态"}}, ""))
+	p.html("/gk/tz/", listPage("通知", nil, ""))
+	p.report("/gk/qt/nb_2024.html", "工作报告（2024）")
+	p.report("/gk/qt/jd_2024.html", "工作报告（2024）解读")
+	var sink collect
+	st := mustFetch(t, New(testOptions(nil)), Site{Name: "x", Start: []string{p.url("/gk/")},
+		ReportPattern: `/nb_\d{4}\.html$`, ListPattern: `/gk/qt/$`}, &sink)
+	if st.Reports != 1 || st.Lists != 2 {
+		t.Errorf("reports %d lists %d, want 1, 2", st.Reports, st.Lists)
+	}
+	if p.hit("/gk/tz/") != 0 || p.hit("/gk/qt/jd_2024.html") != 0 || p.hit("/gk/qt/other.html") != 0 {
+		t.Errorf("unwanted pages requested: %v", p.hits)
+	}
+}

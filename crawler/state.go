@@ -23,7 +23,10 @@ type State interface {
 	// same Key().
 	Enqueue(site string, items []Item) error
 	// Done records rec for rec.Key and removes that key from site's pending
-	// queue, in one step if the implementation can.
+	// queue, in one step if the implementation can. It is called once for
+	// every URL handled: fetched, not modified (304) or failed. A failed URL
+	// worth retrying in the next run is enqueued again right after, with
+	// Item.Failure set.
 	Done(site string, rec Record) error
 	// Queue returns site's pending items, in any order.
 	Queue(site string) ([]Item, error)
