@@ -10,7 +10,9 @@ import (
 // Challenge and block markers (spec/sites.md B9).
 var (
 	tagRe        = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<[^>]*>`)
-	captchaWords = []string{"安全验证", "访问异常", "请稍候", "访问验证", "人机验证", "滑动验证"}
+	// captchaWords mark a verification wall on a small page. 请稍候 is not
+	// one of them: list shells say "数据加载中，请稍候".
+	captchaWords = []string{"安全验证", "访问异常", "访问验证", "人机验证", "滑动验证", "验证码"}
 )
 
 // smallPage is the size under which text markers (安全验证, 访问异常…) are
@@ -33,7 +35,7 @@ func blockKind(status int, hdr http.Header, text []byte) string {
 	case len(text) < smallPage && (bytes.Contains(text, []byte("Just a moment")) || bytes.Contains(text, []byte("cf-chl"))):
 		return "just-a-moment"
 	}
-	if len(text) < smallPage {
+	if len(text) < smallPage && !bytes.Contains(text, []byte("_CONFIG")) {
 		for _, w := range captchaWords {
 			if bytes.Contains(text, []byte(w)) {
 				return "captcha"

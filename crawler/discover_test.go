@@ -175,7 +175,8 @@ func TestBlockKind(t *testing.T) {
 		{"Captcha", 200, h(), []byte(`<title>访问异常</title><p>请完成安全验证</p>`), "captcha"},
 		{"Forbidden", 403, h(), []byte(`Forbidden`), "http 403"},
 		{"JSOnly", 200, h(), []byte(`<html><script>location.href="/a?x="+1</script></html>`), "js-only"},
-		{"GkmlptShell", 200, h(), []byte(`<script>window._CONFIG={SID:'1'}</script><div id=app></div>`), ""},
+		{"GkmlptShell", 200, h(), []byte(`<script>window._CONFIG={SID:'1'}</script><div id=app>数据加载中，请稍候…</div>`), ""},
+		{"LoadingList", 200, h(), []byte(`<html><body><ul id="list">正在加载，请稍候…</ul>` + strings.Repeat("<p>政务公开</p>", 50) + `</body></html>`), ""},
 		{"LargeReportMentioningWords", 200, h(), report, ""},
 		{"NotFound", 404, h(), []byte("not found"), ""},
 	} {
