@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -34,7 +35,7 @@ func (db *DB) ForEachReportParallel(ctx context.Context, f Filter, workers int, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			in := make(interner) // this worker's own: no locking
+			in := new(interner) // this worker's own: no locking
 			for j := range work {
 				j.rec, j.err = db.decodeRaw(j, in)
 				close(j.done)
@@ -143,7 +144,7 @@ func readRaw(vers *bolt.Bucket, rk, v []byte, latestOnly bool) (*rawReport, erro
 }
 
 // decodeRaw turns copied bytes into the record ForEachReport would give.
-func (db *DB) decodeRaw(j *rawReport, in interner) (*ReportRecord, error) {
+func (db *DB) decodeRaw(j *rawReport, in *interner) (*ReportRecord, error) {
 	rv := j.value
 	rec := &ReportRecord{Agency: rv.Agency, Year: rv.Year, Count: rv.Versions, Created: rv.Created, Updated: rv.Updated}
 	for i, vb := range j.versions {
@@ -161,9 +162,26 @@ func (db *DB) decodeRaw(j *rawReport, in interner) (*ReportRecord, error) {
 // (about five times faster); everything else still goes through
 // encoding/json, so the result is identical (see
 // TestDecodeReportFast_MatchesEncodingJSON).
-func (db *DB) decodeVersionFast(b []byte, in interner) (Version, error) {
+func (db *DB) decodeVersionFast(b []byte, in *interner) (Version, error) {
 	var vv versionValue
-	if err := json.Unmarshal(b, &vv); err != nil {
+	var z []byte
+	// The compressed report is nearly all of the value: decode its base64
+	// directly and let encoding/json read the few small fields around it.
+	if start, end, ok := topLevelValue(b, "report_zstd"); ok && end-start >= 2 && b[start] == '"' {
+		enc := b[start+1 : end-1]
+		z = make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
+		n, err := base64.StdEncoding.Decode(z, enc)
+		if err != nil {
+			return Version{}, fmt.Errorf("decode report_zstd: %w", err)
+		}
+		z = z[:n]
+		rest := make([]byte, 0, len(b)-(end-start)+4)
+		rest = append(append(append(rest, b[:start]...), "null"...), b[end:]...)
+		if err := json.Unmarshal(rest, &vv); err != nil {
+			return Version{}, err
+		}
+		vv.ReportZstd = z
+	} else if err := json.Unmarshal(b, &vv); err != nil {
 		return Version{}, err
 	}
 	rj, err := db.codec.decompress(vv.ReportZstd, int64(len(vv.ReportZstd))*8)
@@ -178,12 +196,38 @@ func (db *DB) decodeVersionFast(b []byte, in interner) (Version, error) {
 	return v, nil
 }
 
+// topLevelValue returns where the value of key starts and ends in the JSON
+// object b, or ok false when b is not an object holding key.
+func topLevelValue(b []byte, key string) (start, end int, ok bool) {
+	s := jsonScanner{b: b}
+	if !s.expect('{') {
+		return 0, 0, false
+	}
+	for {
+		k, good := s.str()
+		if !good || !s.expect(':') {
+			return 0, 0, false
+		}
+		s.ws()
+		start = s.i
+		if !s.skip() {
+			return 0, 0, false
+		}
+		if k == key {
+			return start, s.i, true
+		}
+		if !s.expect(',') {
+			return 0, 0, false
+		}
+	}
+}
+
 // decodeReportFast unmarshals the JSON of a parser.Report into r. It reads
 // the top-level "cells" array itself and hands the rest of the object,
 // with that array replaced by null, to encoding/json. Input it does not
 // expect (a cell field that is not a string, an unknown cell key) makes it
 // fall back to encoding/json for the whole report.
-func decodeReportFast(b []byte, r *parser.Report, in interner) error {
+func decodeReportFast(b []byte, r *parser.Report, in *interner) error {
 	start, end, cells, ok := scanCells(b, in)
 	if !ok {
 		return json.Unmarshal(b, r)
@@ -202,7 +246,7 @@ func decodeReportFast(b []byte, r *parser.Report, in interner) error {
 // scanCells finds the value of the top-level key "cells" in the JSON
 // object b and decodes it as []parser.Cell. start and end delimit the
 // value's bytes. ok is false when b is not shaped as expected.
-func scanCells(b []byte, in interner) (start, end int, cells []parser.Cell, ok bool) {
+func scanCells(b []byte, in *interner) (start, end int, cells []parser.Cell, ok bool) {
 	s := jsonScanner{b: b, in: in}
 	if !s.expect('{') {
 		return 0, 0, nil, false
@@ -242,29 +286,32 @@ func scanCells(b []byte, in interner) (start, end int, cells []parser.Cell, ok b
 type jsonScanner struct {
 	b  []byte
 	i  int
-	in interner // may be nil
+	in *interner // may be nil
 }
 
 // interner hands out one string per distinct short text, so that the
 // thousands of cells that say "t3", "total" or "0" share their bytes
-// instead of each allocating them. It stops growing at maxInterned
-// entries, keeping memory flat.
-type interner map[string]string
+// instead of each allocating them. It is a direct-mapped cache of fixed
+// size (a hash picks the slot, a miss replaces it), so memory stays flat
+// and a lookup costs a hash and one comparison.
+type interner struct {
+	slots [4096]string
+}
 
-const maxInterned = 4096
-
-func (in interner) get(b []byte) string {
+func (in *interner) get(b []byte) string {
 	if in == nil || len(b) > 32 {
 		return string(b)
 	}
-	if s, ok := in[string(b)]; ok { // no allocation for the lookup
-		return s
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
 	}
-	s := string(b)
-	if len(in) < maxInterned {
-		in[s] = s
+	slot := &in.slots[h%uint32(len(in.slots))]
+	if *slot == string(b) { // no allocation for the comparison
+		return *slot
 	}
-	return s
+	*slot = string(b)
+	return *slot
 }
 
 func (s *jsonScanner) ws() {
@@ -330,6 +377,25 @@ func (s *jsonScanner) str() (string, bool) {
 		return "", false
 	}
 	return out, true
+}
+
+// key reads a string token without escapes (every key encoding/json
+// writes for a Cell) and returns its bytes, which stay in s.b.
+func (s *jsonScanner) key() ([]byte, bool) {
+	s.ws()
+	if s.peek() != '"' {
+		return nil, false
+	}
+	j := bytes.IndexByte(s.b[s.i+1:], '"')
+	if j < 0 {
+		return nil, false
+	}
+	k := s.b[s.i+1 : s.i+1+j]
+	if bytes.IndexByte(k, '\\') >= 0 {
+		return nil, false
+	}
+	s.i += j + 2
+	return k, true
 }
 
 // skip passes over one value of any kind.
@@ -412,7 +478,7 @@ func (s *jsonScanner) cells() ([]parser.Cell, bool) {
 		s.ws()
 		if s.peek() != '}' {
 			for {
-				key, ok := s.str()
+				key, ok := s.key()
 				if !ok || !s.expect(':') {
 					return nil, false
 				}
@@ -420,7 +486,7 @@ func (s *jsonScanner) cells() ([]parser.Cell, bool) {
 				if !ok {
 					return nil, false
 				}
-				switch key {
+				switch string(key) { // compared without allocating
 				case "table":
 					c.Table = val
 				case "row":

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -48,7 +49,7 @@ func TestDecodeReportFast_MatchesEncodingJSON(t *testing.T) {
 			if err := json.Unmarshal(b, &want); err != nil {
 				t.Fatal(err)
 			}
-			if err := decodeReportFast(b, &got, make(interner)); err != nil {
+			if err := decodeReportFast(b, &got, new(interner)); err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(got, want) {
@@ -186,5 +187,38 @@ func TestDB_ReleaseMapped_KeepsData(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Error("records read after releaseMapped differ")
+	}
+}
+
+func TestDecodeVersionFast_MatchesDecodeVersion(t *testing.T) {
+	db, _ := mustOpen(t, nil)
+	for _, r := range []*parser.Report{oddReport(), truthReport(t)} {
+		v := Version{N: 3, Report: r, Captures: []string{sha("a")}, ParserVersion: "1", StoredAt: time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC), RunID: "r/1", Digest: CellsDigest(r)}
+		b, err := db.encodeVersion(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := db.decodeVersion(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.decodeVersionFast(b, new(interner))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeVersionFast differs from decodeVersion:\n got %+v\nwant %+v", got, want)
+		}
+		// An envelope the fast path does not expect still decodes.
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "report_zstd")
+		m["report_zstd"] = want.Report // not a string: encoding/json must reject it as before
+		odd, _ := json.Marshal(m)
+		if _, err := db.decodeVersionFast(odd, nil); err == nil {
+			t.Error("a non-string report_zstd decoded without error")
+		}
 	}
 }
