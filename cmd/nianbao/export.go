@@ -62,8 +62,11 @@ writes 0 for a rowspan continuation (the value is counted on the row that
 printed it), and leaves cells a report does not print at all empty (wide).
 
 --all-versions writes every stored version of each report instead of the
-latest: csv and reports gain a last column "version", wide a "version"
-column after sha256.
+latest: csv gains a last column "version", wide a "version" column after
+sha256, and reports (whose "version" and "versions" columns are always
+there) one row per version. Cross-year checks in reports compare with the
+latest version of the previous year: the same stored agency name, or the
+name without its parent divisions (淮安市洪泽区人民政府 → 洪泽区人民政府).
 
 Exit status: 0 exported; 1 failure (database unreadable, write error);
 2 usage error; 4 database locked by a writer and no snapshot to read;
