@@ -125,6 +125,20 @@ func (p *Parser) engine() (*pdfEngine, error) {
 	return e, nil
 }
 
+// dropEngine closes e if it is still the Parser's engine.
+func (p *Parser) dropEngine(e *pdfEngine) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pdf == e {
+		p.pdf = nil
+		e.close()
+	}
+}
+
+// errPDFOpen marks a PDF that PDFium refused to open (corrupt, encrypted):
+// the engine itself is fine.
+var errPDFOpen = errors.New("open")
+
 // extractPDF reads the text of a PDF with its coordinates and rebuilds its
 // tables from the ruling lines and glyph positions (see pdflayout.go).
 func (p *Parser) extractPDF(body []byte, src Source) (*document, error) {
@@ -134,6 +148,11 @@ func (p *Parser) extractPDF(body []byte, src Source) (*document, error) {
 	}
 	pages, info, err := e.read(body)
 	if err != nil {
+		if !errors.Is(err, errPDFOpen) {
+			// PDFium failed after opening the file: a trap may have left
+			// the instance unusable, so the next PDF gets a fresh one.
+			p.dropEngine(e)
+		}
 		return nil, &ParseError{Source: src.URL, Where: "pdf", Err: err}
 	}
 	doc := &document{input: "pdf"}
@@ -176,7 +195,7 @@ func (e *pdfEngine) read(body []byte) (pages []pdfPage, info pdfInfo, err error)
 	in := e.inst
 	opened, err := in.OpenDocument(&requests.OpenDocument{File: &body})
 	if err != nil {
-		return nil, info, fmt.Errorf("open: %w: %w", ErrCorrupt, err)
+		return nil, info, fmt.Errorf("%w: %w: %w", errPDFOpen, ErrCorrupt, err)
 	}
 	defer in.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: opened.Document})
 	doc := opened.Document

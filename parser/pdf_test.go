@@ -458,6 +458,48 @@ func TestParse_PDF_Corrupt(t *testing.T) {
 	if !errors.Is(err, ErrCorrupt) || !errors.As(err, &pe) || pe.Source != "bad.pdf" {
 		t.Fatalf("err = %v, want *ParseError wrapping ErrCorrupt", err)
 	}
+	// A file PDFium refuses does not cost the engine.
+	if pdfParser(t).pdf == nil {
+		t.Error("engine dropped after a corrupt file")
+	}
+}
+
+// TestParser_PDF_Concurrent: one Parser used from several goroutines (the
+// crawler's pipeline does so) gives every caller its own, complete report.
+func TestParser_PDF_Concurrent(t *testing.T) {
+	p := pdfParser(t)
+	files := []string{"huaian-hongze-2023.pdf", "huaian-hongze-2024.pdf", "huaian-city-2024.pdf", "lo-sample-2023.pdf"}
+	want := map[string]string{}
+	for _, f := range files {
+		want[f] = pdfRowValues(parsePDFFile(t, f), "t3", "total", Format2021)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*len(files))
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range files {
+				f := files[(i+g)%len(files)]
+				body, err := os.ReadFile(filepath.Join("testdata", f))
+				if err != nil {
+					errs <- err
+					return
+				}
+				r, err := p.Parse(body, Source{URL: f})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got := pdfRowValues(r, "t3", "total", Format2021); got != want[f] {
+					errs <- fmt.Errorf("%s: t3 total %q, want %q", f, got, want[f])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
 
 // TestParse_DOC_NotExtractable: a legacy Word 97 file (OLE compound
