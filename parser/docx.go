@@ -275,7 +275,7 @@ func emitDOCXRow(b *lineBuilder, row []*docxCell, gridStart int, origins map[int
 	var texts []string
 	col := gridStart
 	for _, dc := range row {
-		text := strings.Join(strings.Fields(dc.text.String()), " ")
+		text := foldCellText(dc.text.String())
 		var c cell
 		switch {
 		case dc.vMerge == "continue":
@@ -303,6 +303,23 @@ func emitDOCXRow(b *lineBuilder, row []*docxCell, gridStart int, origins map[int
 	if len(cells) > 0 {
 		b.lines = append(b.lines, line{text: strings.Join(texts, " "), cells: cells, table: true})
 	}
+}
+
+// foldCellText folds the white space of a cell (line breaks, tabs, runs of
+// spaces): none is kept between CJK characters ("结果\n维持" is 结果维持),
+// one space between Latin words and numbers.
+func foldCellText(s string) string {
+	var sb strings.Builder
+	for _, f := range strings.Fields(s) {
+		if sb.Len() > 0 {
+			prev, _ := pdfLastRune(sb.String())
+			if pdfIsLatin(prev) && pdfIsLatin([]rune(f)[0]) {
+				sb.WriteByte(' ')
+			}
+		}
+		sb.WriteString(f)
+	}
+	return sb.String()
 }
 
 // appendWrapped appends a cell's next paragraph: without a separator

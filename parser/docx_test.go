@@ -197,7 +197,7 @@ func t4Table(vals string) string {
 		h3 = append(h3, dvcont())
 	}
 	for range 2 {
-		h3 = append(h3, dc("结果¶维持"), dc("结果¶纠正"), dc("其他¶结果"), dc("尚未¶审结"), dc("总计"))
+		h3 = append(h3, dc("结果\n维持"), dc("结果\n纠正"), dc("其他\n结果"), dc("尚未 审结"), dc("总计"))
 	}
 	return wTable(
 		drow(done(dspan(5, "行政复议")), done(dspan(10, "行政诉讼"))),
@@ -321,6 +321,8 @@ func TestExtractDOCX_Lines_MergedCells(t *testing.T) {
 		fmt.Sprintf("^%d | ^%d | 3.其他 | 0 | 0 | ^%d | 0 | 0 | 0 | 0", vert, sec6, merged0),
 		fmt.Sprintf("^%d | （七）总计 | 21 | 2 | 0 | 1 | 1 | 0 | 25", vert),
 		"行政复议 | 行政诉讼",
+		// Line breaks (w:br) and spaces inside a CJK cell are dropped.
+		fmt.Sprintf("^%d | ^%d | ^%d | ^%d | ^%d | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计", idOf("结果维持"), idOf("结果维持")+1, idOf("结果维持")+2, idOf("结果维持")+3, idOf("结果维持")+4),
 		"2 | 1 | 10 | 0 | 13 | 1 | 0 | 0 | 1 | 2 | 0 | 0 | 0 | 0 | 0",
 		"T 2024年1月20日",
 	} {
