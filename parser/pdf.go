@@ -370,17 +370,15 @@ func attachmentMeta(info pdfInfo, lines []line, src Source) pageMeta {
 	if g := titleYearRe.FindStringSubmatch(m.title); g != nil && g[1] != "" {
 		m.agency = g[1]
 	}
-	// Published: a date printed on a line of its own at the end (the
-	// signature block), else the linking page's, else the PDF's creation
-	// date, which for WPS/Word exports is the day the report was signed off.
-	for i := len(lines) - 1; i >= 0 && i >= len(lines)-6; i-- {
+	// Published: the linking page's date (its 发布日期 is the publication),
+	// else the date printed on a line of its own at the end (the signature
+	// block: the day the report was signed), else the file's creation
+	// date, which for WPS/Word exports is that same day or close to it.
+	m.published = src.Published
+	for i := len(lines) - 1; m.published == "" && i >= 0 && i >= len(lines)-6; i-- {
 		if g := cnDateRe.FindStringSubmatch(pdfLineText(lines[i])); g != nil {
 			m.published = fmt.Sprintf("%s-%02s-%02s", g[1], pdfPad2(g[2]), pdfPad2(g[3]))
-			break
 		}
-	}
-	if m.published == "" {
-		m.published = src.Published
 	}
 	if g := pdfDateRe.FindStringSubmatch(info.created); m.published == "" && g != nil {
 		m.published = g[1] + "-" + g[2] + "-" + g[3]
