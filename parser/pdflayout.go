@@ -139,8 +139,12 @@ type pdfRegion struct {
 	top, bottom, left, right int // elementary rows [top,bottom], columns [left,right]
 	chars                    []pdfChar
 	text                     string
-	id                       int // cell id of the origin cell once emitted
-	cont                     *pdfRegion
+	// extra, when set, holds the numbers of a region that prints several
+	// (the rule between their columns is missing): r.text is then the
+	// first and extra the rest, each emitted as its own cell.
+	extra []string
+	id    int // cell id of the origin cell once emitted
+	cont  *pdfRegion
 	// cont, when set, is the region on the previous page that this one
 	// continues: its rows are continuation rows of cont's cell.
 }
@@ -564,6 +568,29 @@ func pdfCellText(chars []pdfChar) string {
 	return out
 }
 
+// pdfExtraNumbers handles a region that holds several numbers side by
+// side or one above the other, as when a writer leaves out a rule: joined,
+// they would make one wrong number ("10","1","0" → "1010"). It returns nil
+// for a region with at most one number; otherwise it returns every word of
+// the region, each a cell of its own.
+func pdfExtraNumbers(chars []pdfChar) []string {
+	var words []string
+	nums := 0
+	for _, ln := range pdfGroupLines(chars) {
+		for _, w := range pdfSplitWords(ln.chars) {
+			t := pdfJoinChars(w)
+			if pdfIsNumber(t) {
+				nums++
+			}
+			words = append(words, t)
+		}
+	}
+	if nums < 2 {
+		return nil
+	}
+	return words
+}
+
 // pdfRotated reports whether most glyphs are turned by about 90° (up) or
 // 270° (down). PDFium reports angles in radians, anticlockwise.
 func pdfRotated(chars []pdfChar) (up, ok bool) {
@@ -640,6 +667,7 @@ func layoutPDF(pages []pdfPage, b *lineBuilder) {
 		for _, g := range grids {
 			for _, r := range g.regions {
 				r.text = pdfCellText(r.chars)
+				r.extra = pdfExtraNumbers(r.chars)
 			}
 		}
 		var blocks []pdfBlock
@@ -825,6 +853,15 @@ func pdfEmitGridRow(b *lineBuilder, g *pdfGrid, i int) {
 			continue // a colspan region emits once
 		}
 		switch {
+		case r.top == i && r.cont == nil && r.extra != nil:
+			for k, w := range r.extra {
+				c := b.newCell(w)
+				if k == 0 {
+					r.id = c.id
+				}
+				cells = append(cells, c)
+				texts = append(texts, w)
+			}
 		case r.top == i && r.cont == nil:
 			if r.text == "" && (header || !inValues(r)) {
 				continue

@@ -296,3 +296,30 @@ func FuzzLayoutPDF(f *testing.F) {
 		}
 	})
 }
+
+// TestLayoutPDF_MissingRule: when the rules between value columns are
+// missing, the numbers in the merged cell stay separate numbers.
+func TestLayoutPDF_MissingRule(t *testing.T) {
+	rects := []pdfRect{
+		{l: 70, r: 400, b: 700, t: 700.5}, {l: 70, r: 400, b: 680, t: 680.5}, {l: 70, r: 400, b: 660, t: 660.5},
+		{l: 70, r: 70.5, b: 660, t: 700}, {l: 200, r: 200.5, b: 660, t: 700}, {l: 400, r: 400.5, b: 660, t: 700},
+	}
+	var chars []pdfChar
+	chars = append(chars, glyphs("行政复议", 75, 685, 10, 1)...)
+	x := 210.0
+	for _, w := range []string{"10", "1", "0", "11"} {
+		g := glyphs(w, x, 685, 10, 0.3)
+		chars = append(chars, g...)
+		x = g[len(g)-1].rt + 40
+	}
+	chars = append(chars, glyphs("行政诉讼", 75, 665, 10, 1)...)
+	chars = append(chars, glyphs("7", 210, 665, 10, 0.3)...)
+	got := layoutLines(pdfPage{w: 595, h: 842, chars: chars, rects: rects})
+	want := []string{
+		"行政复议 | 10 | 1 | 0 | 11",
+		"行政诉讼 | 7",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
