@@ -47,17 +47,17 @@ type pdfEngine struct {
 }
 
 // startPDFEngine compiles and instantiates PDFium. cacheDir, when not empty,
-// holds wazero's compilation cache.
+// holds wazero's compilation cache; when it cannot be created the engine
+// starts without one.
 func startPDFEngine(cacheDir string) (*pdfEngine, error) {
 	rc := wazero.NewRuntimeConfig()
 	var cache wazero.CompilationCache
 	if cacheDir != "" {
-		c, err := wazero.NewCompilationCacheWithDir(cacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("open pdf engine cache %s: %w", cacheDir, err)
+		// A cache that cannot be used only costs time: start without it.
+		if c, err := wazero.NewCompilationCacheWithDir(cacheDir); err == nil {
+			cache = c
+			rc = rc.WithCompilationCache(c)
 		}
-		cache = c
-		rc = rc.WithCompilationCache(c)
 	}
 	// The bundled PDFium lowers setjmp/longjmp to WebAssembly exception
 	// handling; any custom RuntimeConfig must enable it (dependencies.md §3.5).
