@@ -327,7 +327,8 @@ func TestCrawler_Fetch_Attachments(t *testing.T) {
 	p.html("/nb/", listPage("年度报告", [][2]string{{"2024.html", "2024年政府信息公开工作年度报告"}, {"2023.pdf", "2023年政府信息公开工作年度报告"}}, ""))
 
 	var sink collect
-	st := mustFetch(t, New(testOptions(nil)), Site{Name: "a", Start: []string{p.url("/nb/")}}, &sink)
+	cr := New(testOptions(NewMemState()))
+	st := mustFetch(t, cr, Site{Name: "a", Start: []string{p.url("/nb/")}}, &sink)
 	if st.Reports != 1 || st.Attachments != 6 {
 		t.Errorf("reports, attachments = %d, %d, want 1, 6", st.Reports, st.Attachments)
 	}
@@ -348,6 +349,23 @@ func TestCrawler_Fetch_Attachments(t *testing.T) {
 	if p.hit("/att/logo.png") != 0 || p.hit("/att/jd.pdf") != 0 {
 		t.Errorf("image or 解读 attachment requested")
 	}
+
+	t.Run("RevalidatedWhenPageNotModified", func(t *testing.T) {
+		// The report page answers 304, so its links are not read again; its
+		// attachments still get their own conditional request.
+		st2 := mustFetch(t, cr, Site{Name: "a", Start: []string{p.url("/nb/")}}, &collect{})
+		if st2.NotModified != 7 || st2.Attachments != 0 || st2.Reports != 0 {
+			t.Errorf("second run: not modified %d, attachments %d, reports %d; want 7, 0, 0", st2.NotModified, st2.Attachments, st2.Reports)
+		}
+		for _, f := range files {
+			if n := p.hit(f); n != 2 {
+				t.Errorf("%s requested %d times in two runs, want 2", f, n)
+			}
+		}
+		if got := p.totalBodies("/att/"); got != len(files) {
+			t.Errorf("attachment bodies downloaded = %d, want %d (none in run 2)", got, len(files))
+		}
+	})
 }
 
 func TestCrawler_Fetch_SameReportTwice(t *testing.T) {

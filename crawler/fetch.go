@@ -532,8 +532,9 @@ func (r *run) onResponse(resp *colly.Response) {
 		doc.Previous = prev.SHA256
 		doc.Unchanged = prev.SHA256 == doc.SHA256
 	}
+	var attachments []string
 	if textual && it.Kind != KindAttachment {
-		r.discover(it, resp.Request.URL, text, &doc)
+		attachments = r.discover(it, resp.Request.URL, text, &doc)
 	}
 	if r.fatalErr() != nil {
 		return
@@ -546,7 +547,7 @@ func (r *run) onResponse(resp *colly.Response) {
 		return
 	}
 	rec := Record{Key: it.Key(), URL: it.URL, Kind: it.Kind, FetchedAt: doc.FetchedAt, Status: status,
-		ETag: doc.ETag, LastModified: doc.LastModified, SHA256: doc.SHA256}
+		ETag: doc.ETag, LastModified: doc.LastModified, SHA256: doc.SHA256, Attachments: attachments}
 	if err := r.state.Done(r.site.Name, rec); err != nil {
 		r.abort(fmt.Errorf("crawler: site %s: record %s: %w", r.site.Name, it.URL, err))
 		return
@@ -576,8 +577,18 @@ func (r *run) onResponse(resp *colly.Response) {
 	r.emit(Event{Type: EventDocument, URL: it.URL, Kind: it.Kind, Status: status, Document: &meta})
 }
 
-// notModified records a 304.
+// notModified records a 304. The attachments of an unchanged report page
+// are queued for their own conditional request.
 func (r *run) notModified(it Item, prev Record, hdr http.Header) {
+	if it.Kind == KindReport && len(prev.Attachments) > 0 {
+		var items []Item
+		for _, a := range prev.Attachments {
+			if u, err := url.Parse(a); err == nil && r.allowedHost(u.Hostname()) {
+				items = append(items, Item{URL: a, Kind: KindAttachment, Parent: it.URL})
+			}
+		}
+		r.add(items)
+	}
 	rec := prev
 	rec.Key, rec.URL, rec.Kind = it.Key(), it.URL, it.Kind
 	rec.FetchedAt, rec.Status, rec.Failure = time.Now(), http.StatusNotModified, ""

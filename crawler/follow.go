@@ -9,16 +9,18 @@ import (
 )
 
 // discover finds the links worth following in a text response and queues
-// them; it also fills doc's title and date hints.
-func (r *run) discover(it Item, final *url.URL, text []byte, doc *Document) {
+// them; it also fills doc's title and date hints. For a report page it
+// returns the attachment URLs it links.
+func (r *run) discover(it Item, final *url.URL, text []byte, doc *Document) (attachments []string) {
 	switch {
 	case isGkmlptAPI(final):
 		r.followGkmlpt(it, final, text)
 	case isHanwebProxy(final):
 		r.followHanweb(it, final, text)
 	default:
-		r.followHTML(it, final, text, doc)
+		return r.followHTML(it, final, text, doc)
 	}
+	return nil
 }
 
 // listLinks classifies the links of a list page (or of list records) into
@@ -72,8 +74,9 @@ func (r *run) countListed(list string, n int) int {
 	return r.listCount[list]
 }
 
-// followHTML handles an HTML list or report page.
-func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) {
+// followHTML handles an HTML list or report page; for a report page it
+// returns the attachment URLs.
+func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) (attachments []string) {
 	var p pageInfo
 	if it.Kind == KindReport {
 		p = scanReport(text) // large pages; links and hints only
@@ -105,12 +108,13 @@ func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) {
 			switch {
 			case isAttachment(u) && !excludeRe.MatchString(lab):
 				items = append(items, Item{URL: abs, Kind: KindAttachment, Parent: it.URL, LinkText: lab, Published: doc.Published})
+				attachments = append(attachments, abs)
 			case !isAttachment(u) && r.match.isReport(l, abs):
 				items = append(items, Item{URL: abs, Kind: KindReport, Parent: it.URL, LinkText: lab, Published: l.date})
 			}
 		}
 		r.add(items)
-		return
+		return attachments
 	}
 
 	items, pages, fresh := r.listLinks(it, base, p.links)
@@ -147,6 +151,7 @@ func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) {
 	if fresh > 0 {
 		r.add(pages)
 	}
+	return nil
 }
 
 // followGkmlpt handles a gkmlpt list API response (JSON).

@@ -84,6 +84,10 @@ type SchedulerOptions struct {
 	// was down runs once at start-up. Missing sites never ran. Nil by
 	// default.
 	Last map[string]time.Time
+	// Resume lists sites that are due at once, before their schedule: sites
+	// whose last run was interrupted (e.g. by a shutdown), so that their
+	// persisted queue is finished without waiting a day. Nil by default.
+	Resume []string
 	// Job runs the named sites, which are due together. It is called from
 	// the Scheduler's goroutine only, so runs never overlap; it should
 	// return soon after ctx is cancelled. Its error is logged, not fatal.
@@ -168,6 +172,9 @@ func NewScheduler(opts SchedulerOptions) (*Scheduler, error) {
 	now := opts.Now()
 	for _, site := range opts.Sites {
 		s.planLocked(site, now)
+		if slices.Contains(opts.Resume, site.Name) {
+			s.next[site.Name] = now.Add(s.jitter())
+		}
 	}
 	return s, nil
 }

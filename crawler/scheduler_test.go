@@ -306,6 +306,37 @@ func TestScheduler_Run_MissedRunsRunOnce(t *testing.T) {
 	}
 }
 
+func TestScheduler_Run_ResumeInterrupted(t *testing.T) {
+	// a's last run was interrupted at 02:10 by a shutdown: it is due at
+	// start-up although its last finished run (yesterday) leaves nothing
+	// missed; b, finished normally, waits for 03:00.
+	clock := newFakeClock(time.Date(2026, 11, 28, 2, 30, 0, 0, shanghai))
+	job := newJobRecorder()
+	yesterday := time.Date(2026, 11, 27, 3, 20, 0, 0, shanghai)
+	s, err := NewScheduler(SchedulerOptions{
+		Sites:  []ScheduledSite{{"a", mustSchedule(t, "0 3 * * *")}, {"b", mustSchedule(t, "0 3 * * *")}},
+		Last:   map[string]time.Time{"a": yesterday, "b": yesterday},
+		Resume: []string{"a"},
+		Job:    job.Job, Now: clock.Now, NewTimer: clock.NewTimer,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startScheduler(t, s)
+	if got := job.waitCall(t); len(got) != 1 || got[0] != "a" {
+		t.Fatalf("start-up run got %v, want [a]", got)
+	}
+	if d := clock.waitTimer(t); d != 30*time.Minute {
+		t.Fatalf("timer after the resumed run %s, want 30m (b at 03:00)", d)
+	}
+	clock.Advance(30 * time.Minute)
+	// The resumed run finished the interrupted one; 03:00 is a's regular
+	// time, so both run then.
+	if got := job.waitCall(t); len(got) != 2 {
+		t.Fatalf("03:00 run got %v, want [a b]", got)
+	}
+}
+
 func TestScheduler_Run_NoOverlap(t *testing.T) {
 	// A run that takes three days: the due times passing meanwhile neither
 	// start a second run nor queue up several; the next run is planned from

@@ -92,6 +92,11 @@ type Record struct {
 	// Failure is the reason of the last failure; "" when the last fetch
 	// succeeded (or was not modified).
 	Failure string
+	// Attachments are the attachment URLs linked from the last good body of
+	// a report page. When the page answers 304 they are re-validated
+	// (conditionally) without the body. A State that does not keep them only
+	// loses that re-validation.
+	Attachments []string
 }
 
 // MemState is an in-memory State. The zero value is not usable; call
