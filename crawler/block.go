@@ -9,7 +9,7 @@ import (
 
 // Challenge and block markers (spec/sites.md B9).
 var (
-	tagRe        = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<[^>]*>`)
+	tagRe = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<[^>]*>`)
 	// captchaWords mark a verification wall on a small page. 请稍候 is not
 	// one of them: list shells say "数据加载中，请稍候".
 	captchaWords = []string{"安全验证", "访问异常", "访问验证", "人机验证", "滑动验证", "验证码"}
