@@ -1097,3 +1097,47 @@ func TestCrawler_Fetch_CustomPatterns(t *testing.T) {
 		t.Errorf("unwanted pages requested: %v", p.hits)
 	}
 }
+
+func TestCrawler_Fetch_Headers(t *testing.T) {
+	// A descriptive User-Agent on every request (robots.txt included), the
+	// linking page as Referer, and no conditional headers on list pages.
+	p := newPortal(t)
+	type seen struct{ ua, referer, inm string }
+	var mu sync.Mutex
+	got := map[string]seen{}
+	record := func(r *http.Request) {
+		mu.Lock()
+		got[r.URL.Path] = seen{r.Header.Get("User-Agent"), r.Header.Get("Referer"), r.Header.Get("If-None-Match")}
+		mu.Unlock()
+	}
+	p.mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) { record(r); http.NotFound(w, r) })
+	p.mux.HandleFunc("/nb/", func(w http.ResponseWriter, r *http.Request) {
+		record(r)
+		w.Header().Set("ETag", `"list"`)
+		fmt.Fprint(w, listPage("年报", [][2]string{{"2024.html", "2024年政府信息公开工作年度报告"}}, ""))
+	})
+	body := reportPage("2024年政府信息公开工作年度报告", "")
+	p.mux.HandleFunc("/nb/2024.html", func(w http.ResponseWriter, r *http.Request) {
+		record(r)
+		w.Header().Set("ETag", `"r1"`)
+		fmt.Fprint(w, body)
+	})
+	opts := testOptions(NewMemState())
+	cr := New(opts)
+	site := Site{Name: "h", Start: []string{p.url("/nb/")}}
+	mustFetch(t, cr, site, &collect{})
+	mustFetch(t, cr, site, &collect{})
+	mu.Lock()
+	defer mu.Unlock()
+	for path, s := range got {
+		if s.ua != opts.UserAgent {
+			t.Errorf("%s: User-Agent %q", path, s.ua)
+		}
+	}
+	if got["/nb/2024.html"].referer != p.url("/nb/") || got["/nb/2024.html"].inm != `"r1"` {
+		t.Errorf("report request: %+v", got["/nb/2024.html"])
+	}
+	if got["/nb/"].inm != "" {
+		t.Errorf("list page fetched conditionally: %+v", got["/nb/"])
+	}
+}
