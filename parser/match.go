@@ -544,7 +544,7 @@ func matchRows(lines []tline, ms []rowMatcher) matchResult {
 				run := l.toks[i:j]
 				if k, ok := matchLabel(run, ms, last); ok {
 					closeRow()
-					open = &openRow{m: k, line: li, label: joinText(run)}
+					open = &openRow{m: k, line: li, label: joinText(run), skip: surplusEmpties(l.toks[j:], ms[k].ncols)}
 					last = k
 				} else if open != nil && l.table && li != open.line {
 					closeRow()
@@ -555,6 +555,8 @@ func matchRows(lines []tline, ms []rowMatcher) matchResult {
 			if open != nil {
 				if l.table && li != open.line && open.sawLabelLine {
 					closeRow()
+				} else if t.kind == tEmpty && open.skip > 0 && len(open.vals) == 0 {
+					open.skip-- // an empty label cell, not a value
 				} else if len(open.vals) < ms[open.m].ncols {
 					open.vals = append(open.vals, t)
 				}
@@ -569,7 +571,28 @@ func matchRows(lines []tline, ms []rowMatcher) matchResult {
 	return res
 }
 
+// surplusEmpties counts the empty cells right after a row label that are
+// not values: when a table row holds more value cells than the row has
+// columns, leading empty cells are an empty second label column (a blank
+// sub-label under a two-column label), not blank values.
+func surplusEmpties(after []tok, ncols int) int {
+	n, lead, leading := 0, 0, true
+	for _, t := range after {
+		if t.kind == tLabel {
+			break
+		}
+		n++
+		if leading && t.kind == tEmpty {
+			lead++
+		} else {
+			leading = false
+		}
+	}
+	return min(lead, max(0, n-ncols))
+}
+
 type openRow struct {
+	skip         int // leading empty cells to pass over
 	m            int
 	line         int
 	label        string
@@ -683,9 +706,18 @@ func matchAppeals(lines []tline) matchResult {
 		if !l.table {
 			reliable = false
 		}
+		// Empty cells count only on data rows: a blank cell in a header
+		// row is not a blank value.
+		data := false
+		for _, t := range l.toks {
+			if t.kind == tNum || t.kind == tBlank {
+				data = true
+				break
+			}
+		}
 		var vals []tok
 		for _, t := range l.toks {
-			if t.isValue() {
+			if t.kind == tNum || t.kind == tBlank || data && (t.kind == tEmpty || t.kind == tMerged) {
 				vals = append(vals, t)
 			}
 		}

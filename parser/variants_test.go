@@ -540,3 +540,20 @@ func TestParse_LayoutTable(t *testing.T) {
 	page := "<html><head><title>淮安市人民政府2024年政府信息公开工作年度报告</title></head><body><table><tr><td>导航</td><td>" + body + "</td><td>右栏</td></tr></table></body></html>"
 	assertSample(t, mustParse(t, []byte(page), Source{}))
 }
+
+// Blank cells that are not values: an empty cell in table 四's header, and
+// an empty second label cell before a row's numbers (seen in 洪泽区 2024's
+// PDF tables, and as blank <td>s in HTML).
+func TestParse_EmptyLabelCells(t *testing.T) {
+	page := tableHTML(variant{})
+	page = strings.Replace(page, `<tr><td colspan=5 rowspan=2>行政复议</td>`, `<tr><td colspan=5 rowspan=2>行政复议</td><td></td>`, 1)
+	page = strings.Replace(page, `<td colspan=3>（七）总计</td>`, `<td colspan=2>（七）总计</td><td><o:p>&nbsp;</o:p></td>`, 1)
+	r := mustParse(t, []byte(page), Source{})
+	assertSample(t, r)
+	// A genuinely blank first value stays blank.
+	page = strings.Replace(tableHTML(variant{}), `<td colspan=3>（七）总计</td><td>2932</td>`, `<td colspan=3>（七）总计</td><td></td>`, 1)
+	r = mustParse(t, []byte(page), Source{})
+	if got := rowValues(r, "t3", "total"); got != "_ 53 0 0 61 4 3050" {
+		t.Errorf("total = %q, want a blank first value", got)
+	}
+}
