@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -29,8 +30,10 @@ Scheduling: each due time gets a random delay in [0, --jitter) so that many
 installations with the same schedule do not hit a site in the same second.
 A run never overlaps the previous one. Runs missed while serve was down
 (the last finished run is read from the database) run once at start-up,
-not once per missed day. Ctrl-C or SIGTERM stops the current run at a safe
-point (its queue is kept in the database) and the next start resumes it.
+not once per missed day; a site that was never crawled waits for its first
+scheduled time ('nianbao crawl' fills a new archive at once). Ctrl-C or SIGTERM stops the current run at a safe
+point (its queue is kept in the database) and the next start resumes it
+at once.
 To drive crawls from system cron or a systemd timer instead, use
 'nianbao crawl' and do not run serve.
 
@@ -113,7 +116,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer db.Close()
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	last, err := lastFinishedRuns(ctx, db)
+	last, interrupted, err := lastRuns(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -128,8 +131,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	job := func(ctx context.Context, names []string) error {
 		return serveCrawl(ctx, db, cfg, names, w, logger, stderr, *verbose)
 	}
-	sched, err := crawler.NewScheduler(crawler.SchedulerOptions{Sites: scheduled, Last: last, Job: job,
-		Jitter: *jitter, Logger: logger})
+	sched, err := crawler.NewScheduler(crawler.SchedulerOptions{Sites: scheduled, Last: last, Resume: interrupted,
+		Job: job, Jitter: *jitter, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -211,23 +214,35 @@ func serveCrawl(ctx context.Context, db *store.DB, cfg *Config, names []string, 
 	return err
 }
 
-// lastFinishedRuns returns, by site, when its last crawl run finished,
-// leaving out interrupted runs (they resume at the next start).
-func lastFinishedRuns(ctx context.Context, db *store.DB) (map[string]time.Time, error) {
-	last := map[string]time.Time{}
-	err := db.Runs(ctx, func(r store.Run) error {
-		if r.Kind != "crawl" || r.Finished.IsZero() || r.Counts.Failures["interrupted"] > 0 {
+// lastRuns reads the crawl runs: by site, when its last finished run
+// ended (interrupted runs left out), and the sites whose latest run was
+// interrupted, so that serve resumes them at once.
+func lastRuns(ctx context.Context, db *store.DB) (last map[string]time.Time, interrupted []string, err error) {
+	last = map[string]time.Time{}
+	latest := map[string]store.Run{}
+	err = db.Runs(ctx, func(r store.Run) error {
+		if r.Kind != "crawl" {
 			return nil
 		}
+		cut := r.Finished.IsZero() || r.Counts.Failures["interrupted"] > 0
 		for _, s := range r.Sites {
-			if r.Finished.After(last[s]) {
+			if old, ok := latest[s]; !ok || !r.Started.Before(old.Started) {
+				latest[s] = r
+			}
+			if !cut && r.Finished.After(last[s]) {
 				last[s] = r.Finished
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read runs: %w", err)
+		return nil, nil, fmt.Errorf("read runs: %w", err)
 	}
-	return last, nil
+	for s, r := range latest {
+		if r.Finished.IsZero() || r.Counts.Failures["interrupted"] > 0 {
+			interrupted = append(interrupted, s)
+		}
+	}
+	sort.Strings(interrupted)
+	return last, interrupted, nil
 }

@@ -662,9 +662,13 @@ func (w *web) handleMetrics(rw http.ResponseWriter, r *http.Request) {
 	var total, interrupted, pages, notMod, blocked, newCaptures int
 	failures := map[string]int{}
 	var lastOK time.Time
-	for _, run := range runs {
+	running := w.status != nil && len(w.status().Running) > 0
+	for i, run := range runs { // newest first
 		if run.Kind != "crawl" {
 			continue
+		}
+		if run.Finished.IsZero() && !(running && i == 0) {
+			interrupted++ // never finished, and not the run in progress
 		}
 		total++
 		pages += run.Counts.PagesFetched
@@ -676,6 +680,8 @@ func (w *web) handleMetrics(rw http.ResponseWriter, r *http.Request) {
 				blocked += n
 			}
 		}
+		// Older builds finished an interrupted run with an "interrupted"
+		// failure count instead of leaving Finished zero.
 		if run.Counts.Failures["interrupted"] > 0 {
 			interrupted++
 		} else if !run.Finished.IsZero() && run.Finished.After(lastOK) {
@@ -693,7 +699,7 @@ func (w *web) handleMetrics(rw http.ResponseWriter, r *http.Request) {
 	}
 	metric("nianbao_runs_total", "counter", "Crawl runs recorded in the archive.")
 	fmt.Fprintf(&b, "nianbao_runs_total %d\n", total)
-	metric("nianbao_runs_interrupted_total", "counter", "Crawl runs stopped before they finished.")
+	metric("nianbao_runs_interrupted_total", "counter", "Crawl runs stopped before they finished (Ctrl-C, SIGTERM, a crash).")
 	fmt.Fprintf(&b, "nianbao_runs_interrupted_total %d\n", interrupted)
 	metric("nianbao_pages_fetched_total", "counter", "Pages and attachments fetched (full bodies) over all runs.")
 	fmt.Fprintf(&b, "nianbao_pages_fetched_total %d\n", pages)
