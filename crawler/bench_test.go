@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime/metrics"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -134,15 +133,4 @@ func benchFetch(b *testing.B, nextLinks bool, work time.Duration) {
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(bytesTotal)/elapsed.Seconds()/(1<<20), "MB/s")
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(pagesTotal), "cpu-ms/page")
-}
-
-// processCPU returns the user and system CPU time of the process so far (the
-// test portal included): a figure that does not depend on the machine's
-// load.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
