@@ -563,3 +563,35 @@ func TestCSVWriter_MatchesEncodingCSV(t *testing.T) {
 		t.Errorf("csvWriter = %q, encoding/csv = %q", got.String(), want.String())
 	}
 }
+
+func TestExport_ReportsCrossYear(t *testing.T) {
+	db := fillArchive(t)
+	out, _, err := runCmd(t, "export", "--db", db, "--format", "reports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readCSV(t, out)
+	col := func(name string) int { return slices.Index(recs[0], name) }
+	rows := map[string][]string{}
+	for _, r := range recs[1:] {
+		rows[r[0]+" "+r[1]] = r
+	}
+	// 洪泽 2024 is checked against 洪泽 2023 (stored without 淮安市): all 9 hold.
+	h := rows["淮安市洪泽区人民政府 2024"]
+	if h == nil || h[col("cross_year_prev")] != "2023 洪泽区人民政府" || h[col("cross_year_checked")] != "9" || h[col("cross_year_failed_rules")] != "" {
+		t.Errorf("洪泽 2024 cross-year columns: %v", h)
+	}
+	// 洪泽 2023 breaks R4 twice (fixtures/peer/README.md).
+	h = rows["洪泽区人民政府 2023"]
+	if h == nil || h[col("failed_rules")] != "R4" || !strings.Contains(h[col("failures")], "R4 t4 row review: upheld+corrected+other+pending = 11 ≠ total = 0 (diff 11)") {
+		t.Errorf("洪泽 2023 check columns: %v", h)
+	}
+	// 平潭 2024 has two versions; 2020 is not its previous year.
+	p := rows["平潭综合实验区市场监督管理局 2024"]
+	if p == nil || p[col("version")] != "2" || p[col("versions")] != "2" || p[col("cross_year_prev")] != "" || p[col("missing")] != "t2/rules" {
+		t.Errorf("平潭 2024 row: %v", p)
+	}
+	if r := rows["'=湛江市司法局 2025"]; r == nil || r[col("title")] != "'=湛江市司法局2025年政府信息公开工作年度报告" || r[col("blank_cells")] != "4" {
+		t.Errorf("formula report row not neutralised: %v", r)
+	}
+}
