@@ -37,9 +37,35 @@ var (
 // attachmentExts are the file types fetched as attachments.
 var attachmentExts = map[string]bool{".pdf": true, ".doc": true, ".docx": true, ".wps": true, ".xls": true, ".xlsx": true, ".et": true}
 
-// isAttachment reports whether u names an attachment file.
+// isAttachment reports whether u names an attachment file: by the
+// extension of its path, or of a query value (download scripts such as
+// Hanweb's /module/download/downfile.jsp?classid=0&filename=….pdf).
 func isAttachment(u *url.URL) bool {
-	return attachmentExts[strings.ToLower(path.Ext(u.Path))]
+	if attachmentExts[strings.ToLower(path.Ext(u.Path))] {
+		return true
+	}
+	if u.RawQuery == "" {
+		return false
+	}
+	for _, vs := range u.Query() {
+		for _, v := range vs {
+			if attachmentExts[strings.ToLower(path.Ext(v))] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isAttachmentLink reports whether a link leads to an attachment: by its URL,
+// or by a link text that names a file ("附件：2023年年报.pdf") on a link to a
+// download script.
+func isAttachmentLink(l link, u *url.URL) bool {
+	if isAttachment(u) {
+		return true
+	}
+	lab := strings.TrimSpace(l.label())
+	return attachmentExts[strings.ToLower(path.Ext(lab))] && !strings.HasSuffix(strings.ToLower(u.Path), ".html") && !strings.HasSuffix(strings.ToLower(u.Path), ".htm")
 }
 
 // matcher classifies links. Custom patterns replace the defaults.

@@ -306,3 +306,23 @@ func BenchmarkScan(b *testing.B) {
 		}
 	})
 }
+
+func TestIsAttachmentLink(t *testing.T) {
+	for _, tc := range []struct {
+		href, text string
+		want       bool
+	}{
+		{"http://x/attachment/0/521/521834/1881579.pdf", "", true},
+		{"http://x/P020250210602214983371.DOCX", "", true},
+		{"http://x/module/download/downfile.jsp?classid=0&filename=2401171234.pdf", "下载", true},
+		{"http://x/download.do?id=77", "附件：2023年政府信息公开工作年度报告.wps", true},
+		{"http://x/art/2024/1/16/art_1_2.html", "2023年年报.pdf", false},
+		{"http://x/logo.png", "logo", false},
+		{"http://x/list.jsp?page=2", "2", false},
+	} {
+		u, _ := url.Parse(tc.href)
+		if got := isAttachmentLink(link{href: tc.href, text: tc.text}, u); got != tc.want {
+			t.Errorf("isAttachmentLink(%q, %q) = %v, want %v", tc.href, tc.text, got, tc.want)
+		}
+	}
+}

@@ -36,7 +36,7 @@ func (r *run) listLinks(it Item, base *url.URL, links []link) (items, pages []It
 		allowed := r.allowedHost(u.Hostname())
 		if allowed && r.match.isReport(l, abs) {
 			kind := KindReport
-			if isAttachment(u) {
+			if isAttachmentLink(l, u) {
 				kind = KindAttachment
 			}
 			items = append(items, Item{URL: abs, Kind: kind, Parent: it.URL, LinkText: l.label(), Published: l.date})
@@ -106,10 +106,10 @@ func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) (a
 			abs := u.String()
 			lab := l.label()
 			switch {
-			case isAttachment(u) && !excludeRe.MatchString(lab):
+			case isAttachmentLink(l, u) && !excludeRe.MatchString(lab):
 				items = append(items, Item{URL: abs, Kind: KindAttachment, Parent: it.URL, LinkText: lab, Published: doc.Published})
 				attachments = append(attachments, abs)
-			case !isAttachment(u) && r.match.isReport(l, abs):
+			case r.match.isReport(l, abs):
 				items = append(items, Item{URL: abs, Kind: KindReport, Parent: it.URL, LinkText: lab, Published: l.date})
 			}
 		}
