@@ -220,7 +220,7 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	gerr := g.Wait()
 	prog.stop()
 	flushErr := state.Flush()
-	results, finErr := pipe.finish()
+	results, finErr := pipe.finish(ctx.Err() != nil)
 	for i := range summaries {
 		if r := results[summaries[i].Name]; r != nil {
 			summaries[i].Reports = *r

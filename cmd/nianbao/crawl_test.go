@@ -339,6 +339,9 @@ func TestCrawl_InterruptResume(t *testing.T) {
 		if !strings.Contains(strings.Join(pending, "\n"), "t20250210_4405901.html") {
 			t.Errorf("the interrupted report page is not queued: %q", pending)
 		}
+		if rs := runs(t, db); len(rs) != 1 || rs[0].Counts.Failures["interrupted"] != 1 {
+			t.Errorf("runs after the interruption = %+v, want one run marked interrupted", rs)
+		}
 	}()
 
 	out.Reset()

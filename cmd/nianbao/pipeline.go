@@ -25,8 +25,10 @@ import (
 //   - An attachment is parsed only when its report page had no tables
 //     (Report.NoTables set), or when it was linked from a list directly.
 //     Otherwise it is archived only.
-//   - A report page without tables is stored as a report (with no cells)
-//     at the end of the run only if none of its attachments yielded one.
+//   - A report page without tables (format none) is stored as a report
+//     (with no cells) at the end of the run only if none of its
+//     attachments yielded one, and not after an interruption. A legacy
+//     (pre-2019) page is stored at once.
 //
 // Handle is called concurrently by the crawler. Problems with one document
 // (a parse error, a report without a year) are counted and recorded in the
@@ -65,7 +67,11 @@ type pageEntry struct {
 	// noTables is set for a report page without standard tables (or one
 	// that failed to parse).
 	noTables bool
-	title    string
+	// agency and year are the page's parsed identity (when known): an
+	// attachment of a page without tables is that page's report.
+	agency string
+	year   int
+	title  string
 	// attachmentReports counts the reports stored from its attachments.
 	attachmentReports int
 }
@@ -180,10 +186,10 @@ func (p *pipeline) Handle(ctx context.Context, doc crawler.Document) error {
 		p.problem(doc, "parse", err)
 		return nil
 	}
-	entry.known = true
+	entry.known, entry.agency, entry.year = true, r.Agency, r.Year
 	if len(r.Cells) == 0 {
 		entry.noTables = true
-		if doc.Kind == crawler.KindReport {
+		if doc.Kind == crawler.KindReport && r.Format == parser.FormatNone {
 			// Wait for the attachments; stored at finish if none has tables.
 			if r.Year <= 0 {
 				p.problem(doc, "parse: no year", fmt.Errorf("report page without tables and without a year (%s)", r.NoTables))
@@ -273,48 +279,69 @@ func (p *pipeline) attachmentNeedsParse(ctx context.Context, doc crawler.Documen
 	}
 	// The parent was handled in an earlier run (or skipped as archived):
 	// re-read its archived body.
-	noTables, err := p.archivedNoTables(doc.Parent)
+	pr, err := p.archived(doc.Parent)
 	if err != nil {
 		return false, parent, err
 	}
-	return noTables, parent, nil
+	if pr == nil {
+		return true, parent, nil
+	}
+	if parent == nil {
+		parent = &pageEntry{done: closedChan, kind: crawler.KindReport}
+	}
+	if len(pr.Cells) == 0 {
+		// Read-only use by this attachment: a fresh entry, not the shared
+		// one, so no lock is needed.
+		parent = &pageEntry{done: closedChan, kind: crawler.KindReport, known: true, noTables: true,
+			agency: pr.Agency, year: pr.Year, title: firstNonEmpty(pr.Title, parent.title)}
+		return true, parent, nil
+	}
+	return false, parent, nil
 }
 
-// archivedNoTables reports whether the archived body last fetched from url
-// has no tables; true when nothing is archived for it.
-func (p *pipeline) archivedNoTables(url string) (bool, error) {
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// archived parses the body last fetched from url as archived; it returns
+// nil when nothing (readable) is archived for it.
+func (p *pipeline) archived(url string) (*parser.Report, error) {
 	us, err := p.db.URLState(url)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && us.SHA256 == "") {
-		return true, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("look up %s: %w", url, err)
+		return nil, fmt.Errorf("look up %s: %w", url, err)
 	}
 	body, err := p.db.CaptureBody(us.SHA256)
 	if errors.Is(err, store.ErrNotFound) {
-		return true, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("read archived %s: %w", url, err)
+		return nil, fmt.Errorf("read archived %s: %w", url, err)
 	}
 	c, err := p.db.Capture(us.SHA256)
 	if err != nil {
-		return false, fmt.Errorf("read archived %s: %w", url, err)
+		return nil, fmt.Errorf("read archived %s: %w", url, err)
 	}
-	r, err := p.parser.Parse(body, parser.Source{URL: url, ContentType: c.ContentType})
+	r, err := p.parser.Parse(body, parser.Source{URL: url, ContentType: c.ContentType, Agency: c.Agency, Title: c.Title, Published: c.Published})
 	if err != nil {
-		return true, nil
+		return nil, nil
 	}
-	return len(r.Cells) == 0, nil
+	return r, nil
 }
 
 // finish stores the deferred report pages whose attachments yielded no
-// report, and returns the per-site results.
-func (p *pipeline) finish() (map[string]*siteResult, error) {
+// report, and returns the per-site results. After an interrupted run the
+// deferred pages are not stored: their attachments may still be queued,
+// and a page stored now would stay beside the attachment's report when
+// the two name the organ differently.
+func (p *pipeline) finish(interrupted bool) (map[string]*siteResult, error) {
 	p.mu.Lock()
 	urls := make([]string, 0, len(p.deferred))
 	for u := range p.deferred {
 		urls = append(urls, u)
+	}
+	if interrupted {
+		urls = nil
 	}
 	p.mu.Unlock()
 	sort.Strings(urls)
