@@ -399,7 +399,8 @@ func TestCrawler_Fetch_GBKWithoutCharset(t *testing.T) {
 	p := newPortal(t)
 	const title = "北京市朝阳区2023年政府信息公开工作年度报告"
 	list := gbk(`<html><head><title>政府信息公开年报</title></head><body><ul>
-<li><a href="/nb/2023.html">` + title + `</a></li><li><a href="/nb/jd.html">2023年年报解读</a></li></ul></body></html>`)
+<li><a href="/nb/2023.html">` + title + `</a></li><li><a href="/nb/jd.html">2023年年报解读</a></li></ul>
+<a href="/nb/?lm=年报&page=2">下一页</a></body></html>`)
 	page := gbk(`<html><head><title>` + title + `</title></head><body><table><tr><td>信息内容</td><td>本年制发件数</td></tr>
 <tr><td>规章</td><td>3</td></tr></table><p>` + strings.Repeat("本机关认真贯彻落实条例。", 40) + `</p></body></html>`)
 	metaPage := gbk(`<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>2022年政府信息公开工作年度报告</title></head><body>` +
@@ -417,6 +418,10 @@ func TestCrawler_Fetch_GBKWithoutCharset(t *testing.T) {
 	st := mustFetch(t, New(testOptions(nil)), Site{Name: "朝阳", Start: []string{p.url("/nb/"), p.url("/nb2/")}}, &sink)
 	if st.Reports != 2 {
 		t.Fatalf("reports = %d, want 2 (GBK link text not decoded?)", st.Reports)
+	}
+	// A Chinese query on a GBK page is sent GBK-encoded, as a browser does.
+	if n := p.hit("/nb/?lm=%C4%EA%B1%A8&page=2"); n != 1 {
+		t.Errorf("GBK-encoded query requested %d times; hits %v", n, p.hits)
 	}
 	if p.hit("/nb/jd.html") != 0 {
 		t.Errorf("解读 requested")

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // Default discovery heuristics (spec/sites.md B1, B5).
@@ -165,6 +167,50 @@ func resolve(base *url.URL, ref string) (*url.URL, bool) {
 	u.Fragment = ""
 	u.RawFragment = ""
 	return u, true
+}
+
+// resolveIn is resolve for a link on a page decoded from charset. A browser
+// percent-encodes the non-ASCII characters of a query in the page's own
+// encoding (the path always in UTF-8); old GBK JSP sites expect that
+// (list.jsp?lm=年报 → lm=%C4%EA%B1%A8), so it is done here for GBK-family
+// pages.
+func resolveIn(base *url.URL, ref, charset string) (*url.URL, bool) {
+	u, ok := resolve(base, ref)
+	if !ok || charset != "gb18030" || isASCII(u.RawQuery) {
+		return u, ok
+	}
+	var b strings.Builder
+	q := u.RawQuery
+	for i := 0; i < len(q); {
+		if q[i] < utf8.RuneSelf {
+			b.WriteByte(q[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(q) && q[j] >= utf8.RuneSelf {
+			j++
+		}
+		enc, err := simplifiedchinese.GB18030.NewEncoder().String(q[i:j])
+		if err != nil {
+			return u, ok
+		}
+		for k := 0; k < len(enc); k++ {
+			fmt.Fprintf(&b, "%%%02X", enc[k])
+		}
+		i = j
+	}
+	u.RawQuery = b.String()
+	return u, ok
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // cphRe finds createPageHTML calls.

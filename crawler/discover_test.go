@@ -326,3 +326,15 @@ func TestIsAttachmentLink(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveIn_GBKQuery(t *testing.T) {
+	base, _ := url.Parse("http://www.bjchy.gov.cn/affair/gk/index.jsp")
+	u, _ := resolveIn(base, "list.jsp?lm=年报&p=2#top", "gb18030")
+	if got, want := u.String(), "http://www.bjchy.gov.cn/affair/gk/list.jsp?lm=%C4%EA%B1%A8&p=2"; got != want {
+		t.Errorf("GBK page: %s, want %s", got, want)
+	}
+	u, _ = resolveIn(base, "list.jsp?lm=年报", "utf-8")
+	if got := u.String(); got != "http://www.bjchy.gov.cn/affair/gk/list.jsp?lm=年报" {
+		t.Errorf("UTF-8 page: %s", got)
+	}
+}

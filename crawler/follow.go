@@ -26,9 +26,9 @@ func (r *run) discover(it Item, final *url.URL, text []byte, doc *Document) (att
 // listLinks classifies the links of a list page (or of list records) into
 // items to queue and pagination pages, and counts the links not seen on an
 // earlier list page of this run.
-func (r *run) listLinks(it Item, base *url.URL, links []link) (items, pages []Item, fresh int) {
+func (r *run) listLinks(it Item, base *url.URL, links []link, charset string) (items, pages []Item, fresh int) {
 	for _, l := range links {
-		u, ok := resolve(base, l.href)
+		u, ok := resolveIn(base, l.href, charset)
 		if !ok {
 			continue
 		}
@@ -99,7 +99,7 @@ func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) (a
 	if it.Kind == KindReport {
 		var items []Item
 		for _, l := range p.links {
-			u, ok := resolve(base, l.href)
+			u, ok := resolveIn(base, l.href, doc.Charset)
 			if !ok || !r.allowedHost(u.Hostname()) {
 				continue
 			}
@@ -117,7 +117,7 @@ func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) (a
 		return attachments
 	}
 
-	items, pages, fresh := r.listLinks(it, base, p.links)
+	items, pages, fresh := r.listLinks(it, base, p.links, doc.Charset)
 	scripts := strings.Join(p.scripts, "\n")
 	for _, next := range nextStaticPages(p.scripts) {
 		if u, ok := resolve(base, next); ok {
@@ -137,7 +137,7 @@ func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) (a
 		full := string(text)
 		recs, total := hanwebRecords(full)
 		for _, rec := range recs {
-			ri, _, rf := r.listLinks(it, base, scanHTML([]byte(rec)).links)
+			ri, _, rf := r.listLinks(it, base, scanHTML([]byte(rec)).links, doc.Charset)
 			items = append(items, ri...)
 			fresh += rf
 		}
@@ -217,7 +217,7 @@ func (r *run) followHanweb(it Item, final *url.URL, text []byte) {
 	var items []Item
 	fresh := 0
 	for _, rec := range recs {
-		ri, _, rf := r.listLinks(it, final, scanHTML([]byte(rec)).links)
+		ri, _, rf := r.listLinks(it, final, scanHTML([]byte(rec)).links, "")
 		items = append(items, ri...)
 		fresh += rf
 	}
