@@ -301,36 +301,6 @@ func TestExport_BOMAndBlankAsZero(t *testing.T) {
 	}
 }
 
-func TestCellIDs(t *testing.T) {
-	ids := parser.CellIDs()
-	// t2: 2021 and 2019 rows merged; t3: 26 rows × 7; t4: 3 × 5.
-	t2, t3, t4 := 0, 0, 0
-	for _, id := range ids {
-		switch id[:2] {
-		case "t2":
-			t2++
-		case "t3":
-			t3++
-		case "t4":
-			t4++
-		}
-	}
-	if t2 != 10+22-3 || t3 != 26*7 || t4 != 15 {
-		t.Errorf("wide columns t2,t3,t4 = %d,%d,%d; want 29,182,15", t2, t3, t4)
-	}
-	want := []string{"t2.rules.issued", "t2.rules.repealed", "t2.rules.in_force", "t2.rules.new_made"}
-	if !slices.Equal(ids[:4], want) {
-		t.Errorf("first columns = %v, want %v", ids[:4], want)
-	}
-	i, j, k := slices.Index(ids, "t3.not_processed.confirm.total"), slices.Index(ids, "t3.other.natural_person"), slices.Index(ids, "t3.other.overdue_supplement.natural_person")
-	if !(i < j && j < k) {
-		t.Errorf("t3 other rows out of template order: %d %d %d", i, j, k)
-	}
-	if l := slices.Index(ids, "t2.licensing.prev_items"); l < 0 || ids[l+1] != "t2.licensing.change" || ids[l+2] != "t2.licensing.decisions" {
-		t.Errorf("licensing columns not in 2019 template order around %d", l)
-	}
-}
-
 // pythonWithPandas returns a python3 that imports pandas, or skips.
 func pythonWithPandas(t *testing.T) string {
 	t.Helper()
