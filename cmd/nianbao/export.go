@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,10 +126,25 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
+	defer exportGC()()
 
 	return writeOutput(o.out, stdout, func(w io.Writer) error {
 		return exportTo(ctx, db, o, w)
 	})
+}
+
+// exportGC lets the heap grow to five times the live data between
+// collections (GOGC=400) for the export, unless $GOGC says otherwise, and
+// returns the function that restores the previous setting. An export's live
+// heap is about 10 MB whatever the archive's size (records stream through a
+// bounded pipeline), so this keeps the peak near 50 MB while cutting the
+// CPU spent on garbage collection of the per-cell strings by about a third.
+func exportGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(400)
+	return func() { debug.SetGCPercent(old) }
 }
 
 // writeOutput runs write on standard output, or on a temporary file beside
