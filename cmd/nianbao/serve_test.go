@@ -171,6 +171,7 @@ func TestServe_EndToEnd(t *testing.T) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
+		runs.Runs = nil // decoding into old elements would merge their maps
 		getJSON(t, base+"/api/runs", &runs)
 		finished := 0
 		for _, r := range runs.Runs {
@@ -375,8 +376,15 @@ func TestServe_InterruptedRunResumesOnce(t *testing.T) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
+		runs.Runs = nil // decoding into old elements would merge their maps
 		getJSON(t, base2+"/api/runs", &runs)
-		if len(runs.Runs) == 2 && !runs.Runs[0].Finished.IsZero() {
+		var st struct {
+			Running []string `json:"running"`
+		}
+		getJSON(t, base2+"/api/status", &st)
+		// The run is finished in the store before serve refreshes its
+		// index: wait until the scheduler is idle too.
+		if len(runs.Runs) == 2 && !runs.Runs[0].Finished.IsZero() && len(st.Running) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -406,6 +414,9 @@ func TestServe_InterruptedRunResumesOnce(t *testing.T) {
 		if got[k] != want {
 			t.Errorf("after the resumed run, %s is %q, want %q", k, got[k], want)
 		}
+	}
+	if t.Failed() {
+		t.Logf("runs: %s", getText(t, base2+"/api/runs"))
 	}
 	if len(got) != 8 {
 		// Known: the crawl pipeline's finish() stores a report page whose
