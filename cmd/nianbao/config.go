@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"nianbao/crawler"
 )
 
 // Config is the nianbao configuration file (YAML). A user lists sites by
@@ -527,6 +529,7 @@ func checkSchedule(s string) error {
 	if s == "" {
 		return nil
 	}
+	spec := s
 	if rest, ok := strings.CutPrefix(s, "CRON_TZ="); ok {
 		tz, more, _ := strings.Cut(rest, " ")
 		if _, err := time.LoadLocation(tz); err != nil {
@@ -562,6 +565,11 @@ func checkSchedule(s string) error {
 		if !cronFieldRE.MatchString(x) {
 			return fmt.Errorf("schedule %q: bad cron field %q", s, x)
 		}
+	}
+	// The scheduler's own parser has the last word (ranges, names), so
+	// that a schedule 'nianbao serve' cannot run fails here, not at 3 am.
+	if _, err := crawler.ParseSchedule(spec); err != nil {
+		return err
 	}
 	return nil
 }

@@ -451,8 +451,17 @@ func TestServe_Errors(t *testing.T) {
 	t.Run("BadSchedule", func(t *testing.T) {
 		cfg := writeServeConfig(t, "http://127.0.0.1:1", dbPath, "61 3 * * *")
 		err := run(context.Background(), []string{"serve", "--config", cfg}, io.Discard, io.Discard)
+		// The config's validation names the key and its line.
 		if exitCode(err) != exitUsage || !strings.Contains(fmt.Sprint(err), "61") {
 			t.Errorf("bad schedule: %v (exit %d), want a usage error naming it", err, exitCode(err))
+		}
+	})
+	t.Run("ConfigRejectsWhatServeCannotRun", func(t *testing.T) {
+		for spec, ok := range map[string]bool{"61 3 * * *": false, "0 25 * * *": false, "0 3 * 13 *": false,
+			"0 3 * * 1-5": true, "CRON_TZ=Asia/Shanghai 0 3 * * *": true, "15 0 3 * * *": true} {
+			if err := checkSchedule(spec); (err == nil) != ok {
+				t.Errorf("checkSchedule(%q) = %v, want ok=%v", spec, err, ok)
+			}
 		}
 	})
 	t.Run("BadFlag", func(t *testing.T) {
