@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -276,6 +277,52 @@ func parseReportFilter(q url.Values) (reportFilter, error) {
 	return f, nil
 }
 
+// page is a window on a long list: ?offset=N&limit=M.
+type page struct {
+	Offset, Limit, Total int
+}
+
+// parsePage reads offset and limit (default def, at most 10000).
+func parsePage(q url.Values, def int) (page, error) {
+	p := page{Limit: def}
+	for name, dst := range map[string]*int{"offset": &p.Offset, "limit": &p.Limit} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || (name == "limit" && (n == 0 || n > 10000)) {
+				return p, fmt.Errorf("bad %s %q", name, v)
+			}
+			*dst = n
+		}
+	}
+	return p, nil
+}
+
+// window returns the page's part of list and sets Total.
+func (p *page) window(list []reportSummary) []reportSummary {
+	p.Total = len(list)
+	lo := min(p.Offset, len(list))
+	return list[lo:min(lo+p.Limit, len(list))]
+}
+
+// Next and Prev are the offsets of the neighbouring pages (-1: none).
+func (p page) Next() int {
+	if p.Offset+p.Limit >= p.Total {
+		return -1
+	}
+	return p.Offset + p.Limit
+}
+
+func (p page) Prev() int {
+	if p.Offset == 0 {
+		return -1
+	}
+	return max(0, p.Offset-p.Limit)
+}
+
+// First and Last number the rows shown, from 1.
+func (p page) First() int { return min(p.Offset+1, p.Total) }
+func (p page) Last() int  { return min(p.Offset+p.Limit, p.Total) }
+
 func (f reportFilter) match(s reportSummary) bool {
 	return (f.Agency == "" || strings.Contains(normAgency(s.Agency), normAgency(f.Agency))) &&
 		(f.Year == 0 || s.Year == f.Year) &&
@@ -315,10 +362,19 @@ func (w *web) handleReports(rw http.ResponseWriter, r *http.Request) {
 		fs = append(fs, f)
 	}
 	sort.Strings(fs)
-	list := w.filtered(f)
+	pg, err := parsePage(r.URL.Query(), 500)
+	if err != nil {
+		w.fail(rw, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	list := pg.window(w.filtered(f))
+	// The filter's query without the window, for the paging and download
+	// links.
+	q := r.URL.Query()
+	q.Del("offset")
 	w.render(rw, http.StatusOK, "reports", map[string]any{
 		"Title": "年报 Reports", "Filter": f, "Reports": list, "Total": len(idx.Reports), "Years": ys, "Formats": fs,
-		"Status": w.statusView(), "Query": r.URL.RawQuery,
+		"Status": w.statusView(), "Query": template.URL(q.Encode()), "Page": pg, // encoded by url.Values
 	})
 }
 
@@ -573,11 +629,16 @@ func (w *web) handleAPIReports(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	list := w.filtered(f)
+	pg, err := parsePage(r.URL.Query(), 1000)
+	if err != nil {
+		w.fail(rw, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	list := slices.Clone(pg.window(w.filtered(f)))
 	for i := range list {
 		list[i].URL = "/api" + list[i].URL
 	}
-	writeJSON(rw, http.StatusOK, map[string]any{"count": len(list), "reports": list})
+	writeJSON(rw, http.StatusOK, map[string]any{"count": pg.Total, "offset": pg.Offset, "limit": pg.Limit, "reports": list})
 }
 
 func (w *web) handleAPIReport(rw http.ResponseWriter, r *http.Request) {

@@ -182,6 +182,37 @@ func TestWeb_Reports_Filters(t *testing.T) {
 			t.Errorf("the 湛江市司法局 row lacks %q", want)
 		}
 	}
+	// The download links carry the filter.
+	if f := a.mustGet(t, "/?year=2023&format=2021"); !strings.Contains(f, `href="/export/wide?format=2021&amp;year=2023"`) {
+		t.Error("download links lack the filter")
+	}
+	// Paging: six reports, two a page.
+	p1 := a.mustGet(t, "/?limit=2")
+	if got := listed(p1); len(got) != 2 || got[0] != "平潭综合实验区公安局 2018" || !strings.Contains(p1, `href="?limit=2&amp;offset=2">next →</a>`) ||
+		strings.Contains(p1, "previous") || !strings.Contains(p1, "Rows 1–2 of 6") {
+		t.Errorf("page 1 of 3: %q, or bad pager", got)
+	}
+	p3 := a.mustGet(t, "/?limit=2&offset=4&status=")
+	if got := listed(p3); strings.Join(got, "|") != "平潭综合实验区行政审批局 2023|湛江市司法局 2025" || strings.Contains(p3, "next →") ||
+		!strings.Contains(p3, `offset=2">← previous</a>`) {
+		t.Errorf("page 3 of 3: %q, or bad pager", got)
+	}
+	var api struct {
+		Count   int             `json:"count"`
+		Offset  int             `json:"offset"`
+		Reports []reportSummary `json:"reports"`
+	}
+	if err := json.Unmarshal([]byte(a.mustGet(t, "/api/reports?limit=4&offset=3")), &api); err != nil {
+		t.Fatal(err)
+	}
+	if api.Count != 6 || api.Offset != 3 || len(api.Reports) != 3 || api.Reports[0].Agency != "平潭综合实验区市场监督管理局" || api.Reports[0].Year != 2024 {
+		t.Errorf("/api/reports?limit=4&offset=3: count %d offset %d, %d reports starting %+v", api.Count, api.Offset, len(api.Reports), api.Reports)
+	}
+	for _, bad := range []string{"/?limit=0", "/?limit=x", "/?offset=-1", "/api/reports?limit=20000"} {
+		if code, _, _ := a.get(t, bad); code != http.StatusBadRequest {
+			t.Errorf("GET %s: status %d, want 400", bad, code)
+		}
+	}
 	if code, _, _ := a.get(t, "/?year=abc"); code != http.StatusBadRequest {
 		t.Errorf("bad year: status %d, want 400", code)
 	}
