@@ -67,11 +67,7 @@ type pageEntry struct {
 	// noTables is set for a report page without standard tables (or one
 	// that failed to parse).
 	noTables bool
-	// agency and year are the page's parsed identity (when known): an
-	// attachment of a page without tables is that page's report.
-	agency string
-	year   int
-	title  string
+	title    string
 	// attachmentReports counts the reports stored from its attachments.
 	attachmentReports int
 }
@@ -186,7 +182,7 @@ func (p *pipeline) Handle(ctx context.Context, doc crawler.Document) error {
 		p.problem(doc, "parse", err)
 		return nil
 	}
-	entry.known, entry.agency, entry.year = true, r.Agency, r.Year
+	entry.known = true
 	if len(r.Cells) == 0 {
 		entry.noTables = true
 		if doc.Kind == crawler.KindReport && r.Format == parser.FormatNone {
@@ -293,7 +289,7 @@ func (p *pipeline) attachmentNeedsParse(ctx context.Context, doc crawler.Documen
 		// Read-only use by this attachment: a fresh entry, not the shared
 		// one, so no lock is needed.
 		parent = &pageEntry{done: closedChan, kind: crawler.KindReport, known: true, noTables: true,
-			agency: pr.Agency, year: pr.Year, title: firstNonEmpty(pr.Title, parent.title)}
+			title: firstNonEmpty(pr.Title, parent.title)}
 		return true, parent, nil
 	}
 	return false, parent, nil
