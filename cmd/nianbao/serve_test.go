@@ -419,11 +419,9 @@ func TestServe_InterruptedRunResumesOnce(t *testing.T) {
 		t.Logf("runs: %s", getText(t, base2+"/api/runs"))
 	}
 	if len(got) != 8 {
-		// Known: the crawl pipeline's finish() stores a report page whose
-		// tables are in a not-yet-fetched attachment as a no-tables report
-		// when the run is interrupted (here 洪泽区人民政府 2024, the page's
-		// own agency name); the resumed run then stores the PDF's report.
-		t.Logf("%d reports after the resumed run (8 expected from the portal): %v", len(got), got)
+		// A resumed run once left a table-less duplicate of a page whose
+		// tables are in an attachment (fixed in the crawl pipeline).
+		t.Errorf("%d reports after the resumed run, want the portal's 8: %v", len(got), got)
 	}
 	metrics := getText(t, base2+"/metrics")
 	for _, want := range []string{"nianbao_runs_total 2\n", "nianbao_runs_interrupted_total 1\n", "nianbao_run_in_progress 0\n"} {
