@@ -33,6 +33,9 @@ type URLState struct {
 	// LastFetched when it was last requested.
 	FirstSeen   time.Time `json:"first_seen"`
 	LastFetched time.Time `json:"last_fetched"`
+	// Attachments are the attachment URLs the last good body linked, so a
+	// report page that answers 304 can still have its attachments checked.
+	Attachments []string `json:"attachments,omitempty"`
 }
 
 type urlValue struct {

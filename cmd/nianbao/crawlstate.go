@@ -230,7 +230,7 @@ func (s *storeState) Lookup(key string) (crawler.Record, bool, error) {
 		}
 	}
 	return crawler.Record{Key: key, URL: urlOfKey(key), FetchedAt: us.LastFetched, Status: us.LastStatus,
-		ETag: us.ETag, LastModified: us.LastModified, SHA256: us.SHA256, Failure: us.LastError}, true, nil
+		ETag: us.ETag, LastModified: us.LastModified, SHA256: us.SHA256, Failure: us.LastError, Attachments: us.Attachments}, true, nil
 }
 
 // urlOfKey returns the URL of an Item.Key ("POST url\nform" for a POST).
@@ -317,7 +317,8 @@ func (s *storeState) Done(site string, rec crawler.Record) error {
 		attempts = prev.Attempts + 1
 	}
 	s.records[rec.Key] = store.URLState{URL: rec.Key, Site: site, ETag: rec.ETag, LastModified: rec.LastModified,
-		SHA256: rec.SHA256, LastStatus: rec.Status, LastError: rec.Failure, Attempts: attempts, LastFetched: rec.FetchedAt}
+		SHA256: rec.SHA256, LastStatus: rec.Status, LastError: rec.Failure, Attempts: attempts, LastFetched: rec.FetchedAt,
+		Attachments: rec.Attachments}
 	s.changes++
 	due := s.dueLocked()
 	s.mu.Unlock()
