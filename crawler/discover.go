@@ -23,7 +23,7 @@ var (
 		`|(?:信息公开|政务公开).*(?:19|20)\d{2}\s*年.*报告` +
 		`|(?:19|20)\d{2}\s*年度?.*(?:政府|政务)信息公开工作`)
 	// excludeRe matches companion pages that are not reports.
-	excludeRe = regexp.MustCompile(`解读|图解|要点|通知|制度|格式`)
+	excludeRe = regexp.MustCompile(`解读|图解|一图读懂|图说|要点|通知|制度|格式|问答|新闻发布`)
 	// columnRe matches the name of a report column (信息公开年报,
 	// 政府信息公开工作年度报告, 年度报告…) or of a year folder inside it.
 	columnRe = regexp.MustCompile(`^(?:(?:政府|政务|部门)?(?:信息)?公开(?:工作)?(?:年报|年度报告)(?:专栏)?|年度报告|年报|(?:19|20)\d{2}\s*年?度?)$`)

@@ -338,3 +338,14 @@ func TestResolveIn_GBKQuery(t *testing.T) {
 		t.Errorf("UTF-8 page: %s", got)
 	}
 }
+
+func TestDiscover_ExcludesCompanionPages(t *testing.T) {
+	for _, title := range []string{"一图读懂2023年政府信息公开工作年度报告", "图说：2023年政府信息公开工作年度报告", "《2023年政府信息公开工作年度报告》解读", "关于报送2023年政府信息公开工作年度报告的通知"} {
+		if !excludeRe.MatchString(title) {
+			t.Errorf("%q is not excluded", title)
+		}
+	}
+	if excludeRe.MatchString("湛江市司法局2025年政府信息公开工作年度报告") {
+		t.Error("a report title is excluded")
+	}
+}
