@@ -287,6 +287,37 @@ func TestWeb_Report_TablesAndFailures(t *testing.T) {
 	}
 }
 
+func TestWeb_Report_AgencyWithSlash(t *testing.T) {
+	// An agency name is a path segment: a "/" in it is escaped, not a
+	// separator.
+	a := newWebArchive(t)
+	rec, err := a.db.Report("湛江市司法局", 2025)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := *rec.Versions[0].Report
+	r.Agency = "某市/某区 司法局?#"
+	if _, err := a.db.PutReport(&r, rec.Versions[0].Captures, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.w.refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	path := reportURL(r.Agency, 2025)
+	if !strings.Contains(path, "%2F") {
+		t.Fatalf("report URL %s does not escape the slash", path)
+	}
+	body := a.mustGet(t, path)
+	if !strings.Contains(body, "<h1>某市/某区 司法局?# 2025") || !strings.Contains(body, `data-id="t2.licensing.decisions">236</td>`) {
+		t.Error("the report of an agency with / ? # in its name is not shown")
+	}
+	if !strings.Contains(a.mustGet(t, "/"), `href="`+path+`"`) {
+		t.Error("the list does not link to it")
+	}
+	a.mustGet(t, agencyURL(r.Agency))
+	a.mustGet(t, "/api"+path)
+}
+
 func TestWeb_Capture(t *testing.T) {
 	a := newWebArchive(t)
 	code, h, body := a.get(t, "/captures/"+a.seedSHA)
