@@ -18,7 +18,7 @@ import (
 	"nianbao/store"
 )
 
-const serveHelp = `Usage: nianbao serve [--config FILE] [--db PATH] [--addr 127.0.0.1:8080] [--jitter 30m]
+const serveHelp = `Usage: nianbao serve [--config FILE] [--db PATH] [--addr 127.0.0.1:8080] [--jitter 30m] [--now]
 
 Runs as one long-lived process that owns the database: it crawls the
 configured sites on their schedule (the config's 'schedule:', per site
@@ -31,7 +31,9 @@ installations with the same schedule do not hit a site in the same second.
 A run never overlaps the previous one. Runs missed while serve was down
 (the last finished run is read from the database) run once at start-up,
 not once per missed day; a site that was never crawled waits for its first
-scheduled time ('nianbao crawl' fills a new archive at once). Ctrl-C or SIGTERM stops the current run at a safe
+scheduled time, unless --now is given ('nianbao crawl' also fills a new
+archive at once). --now crawls every site at start-up, then follows the
+schedule. Ctrl-C or SIGTERM stops the current run at a safe
 point (its queue is kept in the database) and the next start resumes it
 at once.
 To drive crawls from system cron or a systemd timer instead, use
@@ -75,6 +77,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dbPath := fs.String("db", "", "database file (default: the config's db)")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address` of the web view (127.0.0.1: this machine only)")
 	jitter := fs.Duration("jitter", crawler.DefaultJitter, "random delay added to each scheduled time, up to this `duration` (0: none)")
+	now := fs.Bool("now", false, "crawl every site at start-up, then follow the schedule")
 	verbose := fs.Bool("v", false, "log every fetch and report of scheduled crawls to stderr")
 	fs.Usage = func() { fmt.Fprint(stderr, serveHelp); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
@@ -130,6 +133,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	job := func(ctx context.Context, names []string) error {
 		return serveCrawl(ctx, db, cfg, names, w, logger, stderr, *verbose)
+	}
+	if *now {
+		interrupted = interrupted[:0]
+		for _, site := range scheduled {
+			interrupted = append(interrupted, site.Name)
+		}
 	}
 	sched, err := crawler.NewScheduler(crawler.SchedulerOptions{Sites: scheduled, Last: last, Resume: interrupted,
 		Job: job, Jitter: *jitter, Logger: logger})

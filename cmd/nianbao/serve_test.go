@@ -494,3 +494,42 @@ func TestServe_Errors(t *testing.T) {
 		}
 	})
 }
+
+// --now crawls a fresh archive at start-up instead of waiting for the
+// first scheduled time (here 03:00).
+func TestServe_NowCrawlsAtStart(t *testing.T) {
+	portal, err := newDemoPortal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := httptest.NewServer(portal)
+	defer ps.Close()
+	dbPath := filepath.Join(t.TempDir(), "serve.db")
+	cfg := writeServeConfig(t, ps.URL, dbPath, "0 3 * * *")
+	base, out, stop := startServe(t, "--config", cfg, "--addr", "127.0.0.1:0", "--jitter", "0", "--now")
+	defer stop()
+	var reports struct {
+		Reports []reportSummary `json:"reports"`
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		reports.Reports = nil
+		getJSON(t, base+"/api/reports", &reports)
+		var st struct {
+			Running []string `json:"running"`
+		}
+		getJSON(t, base+"/api/status", &st)
+		if len(reports.Reports) == 8 && len(st.Running) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no crawl at start-up within 60s: %d reports\n%s", len(reports.Reports), out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, r := range reports.Reports {
+		if r.Agency == "湛江市司法局" && (r.Year != 2025 || r.NewReceived != "10") {
+			t.Errorf("湛江市司法局: %+v, want 2025 with 10 new requests", r)
+		}
+	}
+}
