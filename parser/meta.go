@@ -65,7 +65,7 @@ func fillMeta(r *Report, doc *document, src Source) {
 		if len([]rune(t)) <= 80 {
 			titleCands = append(titleCands, t)
 			// PDF title pages print the organ on the line above the title.
-			if i > 0 && strings.Contains(t, "公") && reTitle.MatchString(strings.TrimSpace(t)) {
+			if i > 0 && strings.Contains(t, "公") && strings.Contains(t, "报") && reTitle.MatchString(strings.TrimSpace(t)) {
 				if m := reTitle.FindStringSubmatch(t); m != nil && strings.TrimSpace(m[1]) == "" {
 					prev := strings.ReplaceAll(head[i-1], " ", "")
 					if reOrganSuffix.MatchString(prev) && len([]rune(prev)) <= 30 {
@@ -79,7 +79,7 @@ func fillMeta(r *Report, doc *document, src Source) {
 	bestAgency := ""
 	for _, t := range titleCands {
 		t = strings.TrimSpace(t)
-		if !strings.Contains(t, "公") {
+		if !strings.Contains(t, "公") || !strings.Contains(t, "报") && !strings.Contains(t, "報") {
 			continue
 		}
 		m := reTitle.FindStringSubmatch(t)
@@ -98,12 +98,11 @@ func fillMeta(r *Report, doc *document, src Source) {
 		}
 	}
 	r.Agency = bestAgency
-	text := strings.Join(head, "\n")
 	if r.Agency == "" {
 		r.Agency = cleanAgency(doc.meta.agency)
 	}
 	if r.Agency == "" {
-		if m := findIf(reSource, text, "来", "源", "发布"); m != nil {
+		if m := findLine(reSource, head, "来", "源", "发布"); m != nil {
 			r.Agency = cleanAgency(m[1])
 		}
 	}
@@ -115,16 +114,16 @@ func fillMeta(r *Report, doc *document, src Source) {
 	case doc.meta.published != "":
 		r.Published = doc.meta.published
 	default:
-		if m := findIf(rePublished, text, "期", "间", "間"); m != nil {
+		if m := findLine(rePublished, head, "期", "间", "間"); m != nil {
 			r.Published = findDate(m[1])
 		} else if src.Published != "" {
 			r.Published = findDate(src.Published)
-		} else if m := findIf(reWritten, text, "日期"); m != nil {
+		} else if m := findLine(reWritten, head, "日期"); m != nil {
 			r.Published = findDate(m[1])
 		}
 	}
 	// Organ code.
-	if m := findIf(reIndex, text, "索"); m != nil {
+	if m := findLine(reIndex, head, "索"); m != nil {
 		r.OrganCode = strings.ToUpper(m[1])
 	}
 	// Year: title, else the statistics period, else publication year − 1.
@@ -181,12 +180,25 @@ func allText(doc *document) string {
 	return b.String()
 }
 
-// findIf runs re on text only when text holds one of the keys: most page
-// heads hold none, and the regexps backtrack.
-func findIf(re *regexp.Regexp, text string, keys ...string) []string {
-	for _, k := range keys {
-		if strings.Contains(text, k) {
-			return re.FindStringSubmatch(text)
+// findLine runs re on the lines that hold one of the keys, in order, and
+// returns the first match: most lines hold none, and the regexps backtrack.
+//
+// A label and its value may sit on consecutive lines (a page flattened one
+// cell per line), so a line is also tried together with the next one.
+func findLine(re *regexp.Regexp, lines []string, keys ...string) []string {
+	for i, l := range lines {
+		for _, k := range keys {
+			if strings.Contains(l, k) {
+				if m := re.FindStringSubmatch(l); m != nil {
+					return m
+				}
+				if i+1 < len(lines) {
+					if m := re.FindStringSubmatch(l + "\n" + lines[i+1]); m != nil {
+						return m
+					}
+				}
+				break
+			}
 		}
 	}
 	return nil

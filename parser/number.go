@@ -159,6 +159,9 @@ func isSpace(r rune) bool {
 // foldSpaces collapses runs of white space (including no-break and
 // ideographic spaces) to one space and trims the ends.
 func foldSpaces(s string) string {
+	if t := strings.TrimFunc(s, isSpace); plainSpaced(t) {
+		return t
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -193,4 +196,33 @@ func quickLabel(s string) bool {
 		return true
 	}
 	return false
+}
+
+// plainSpaced reports whether s needs no folding: ASCII spaces only, single,
+// and none at either end.
+func plainSpaced(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	prev := byte(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' && prev == ' ', c == '\t', c == '\n', c == '\r', c == '\v', c == '\f':
+			return false
+		case c == 0xC2 && i+1 < len(s) && s[i+1] == 0xA0: // U+00A0
+			return false
+		case c == 0xE3 && i+2 < len(s) && s[i+1] == 0x80 && s[i+2] == 0x80: // U+3000
+			return false
+		case c == 0xE2 && i+1 < len(s) && s[i+1] == 0x80: // U+2002.. U+200B
+			return false
+		case c == 0xEF && i+2 < len(s) && s[i+1] == 0xBB && s[i+2] == 0xBF: // U+FEFF
+			return false
+		}
+		prev = c
+	}
+	return true
 }

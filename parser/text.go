@@ -25,7 +25,7 @@ func extractText(text string) *document {
 // addTextLine splits one line of text into cells and appends it, skipping
 // blank lines and page numbers.
 func (b *lineBuilder) addTextLine(raw string) {
-	if strings.TrimSpace(raw) == "" || len(raw) < 40 && rePageNumber.MatchString(foldWidth(raw)) {
+	if strings.TrimSpace(raw) == "" || len(raw) < 40 && maybePageNumber(raw) && rePageNumber.MatchString(foldWidth(raw)) {
 		return
 	}
 	var cells []cell
@@ -42,4 +42,10 @@ func splitCells(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool {
 		return r == '|' || r == '｜' || isSpace(r)
 	})
+}
+
+// maybePageNumber is a cheap test before rePageNumber: a page number line
+// has a dash, 页 or a slash.
+func maybePageNumber(s string) bool {
+	return strings.ContainsAny(s, "-—–－/页")
 }
