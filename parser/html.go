@@ -2,6 +2,7 @@ package parser
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/atom"
 )
@@ -35,41 +36,28 @@ func isBlock(a atom.Atom) bool {
 
 // resolveGaps joins digits across gap marks and turns other gaps into spaces.
 func resolveGaps(s string) string {
-	if !strings.ContainsRune(s, gapMark) {
+	i := strings.IndexByte(s, gapMark)
+	if i < 0 {
 		return s
 	}
-	rs := []rune(s)
 	var b strings.Builder
-	for i, r := range rs {
-		if r != gapMark {
-			b.WriteRune(r)
-			continue
+	b.Grow(len(s))
+	for i >= 0 {
+		b.WriteString(s[:i])
+		j := i
+		for j < len(s) && s[j] == gapMark {
+			j++
 		}
-		prev, next := prevRune(rs, i), nextRune(rs, i)
-		if isDigit(prev) && isDigit(next) {
-			continue
+		prev, _ := utf8.DecodeLastRuneInString(strings.TrimRight(b.String(), "\x00"))
+		next, _ := utf8.DecodeRuneInString(s[j:])
+		if !(isDigit(prev) && isDigit(next)) {
+			b.WriteByte(' ')
 		}
-		b.WriteByte(' ')
+		s = s[j:]
+		i = strings.IndexByte(s, gapMark)
 	}
+	b.WriteString(s)
 	return b.String()
-}
-
-func prevRune(rs []rune, i int) rune {
-	for j := i - 1; j >= 0; j-- {
-		if rs[j] != gapMark {
-			return rs[j]
-		}
-	}
-	return 0
-}
-
-func nextRune(rs []rune, i int) rune {
-	for j := i + 1; j < len(rs); j++ {
-		if rs[j] != gapMark {
-			return rs[j]
-		}
-	}
-	return 0
 }
 
 func isDigit(r rune) bool { return (r >= '0' && r <= '9') || (r >= '０' && r <= '９') }

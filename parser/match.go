@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // tokKind classifies a cell for the matcher.
@@ -28,6 +29,7 @@ type tok struct {
 func (t tok) isValue() bool { return t.kind != tLabel }
 
 type tline struct {
+	src   *line // the extractor's line
 	text  string
 	core  *string // labelCore(text), computed on first use by coreOf
 	toks  []tok
@@ -128,8 +130,10 @@ const (
 func interpret(doc *document, src Source) *Report {
 	r := &Report{Input: doc.input, Cells: []Cell{}, Missing: []string{}, Failures: []CheckFailure{}, Warnings: []string{}}
 	fillMeta(r, doc, src)
-	lines := tokenize(doc)
-	secs := splitSections(lines)
+	secs := splitSections(lineTexts(doc))
+	for _, sec := range secs {
+		tokenize(doc, sec)
+	}
 
 	// Format: table 二's headers tell the templates apart; then table 三's
 	// rows; then the year.
@@ -289,8 +293,20 @@ func withColumns(ms []rowMatcher, n int) []rowMatcher {
 	return out
 }
 
-// tokenize classifies every cell of every line.
-func tokenize(doc *document) []tline {
+// lineTexts wraps the document's lines for the matcher; their cells are
+// classified later, by tokenize, and only for the lines of the table
+// sections (most of a page is navigation and prose).
+func lineTexts(doc *document) []tline {
+	out := make([]tline, len(doc.lines))
+	for i := range doc.lines {
+		l := &doc.lines[i]
+		out[i] = tline{text: l.text, table: l.table, src: l, prose: strings.ContainsRune(l.text, '。')}
+	}
+	return out
+}
+
+// tokenize classifies the cells of lines.
+func tokenize(doc *document, lines []tline) {
 	// Rowspan continuations need their origin's text; most documents have
 	// none, so the index is built only when one is there.
 	var texts map[int]string
@@ -308,12 +324,13 @@ func tokenize(doc *document) []tline {
 			}
 		}
 	}
-	out := make([]tline, 0, len(doc.lines))
-	for _, l := range doc.lines {
-		tl := tline{text: l.text, table: l.table}
-		tl.prose = strings.ContainsRune(l.text, '。')
+	for i := range lines {
+		tl := &lines[i]
+		if tl.prose || tl.src == nil {
+			continue
+		}
 		labelRunes := 0
-		for _, c := range l.cells {
+		for _, c := range tl.src.cells {
 			switch {
 			case c.mergedFrom > 0:
 				origin := texts[c.mergedFrom]
@@ -332,14 +349,12 @@ func tokenize(doc *document) []tline {
 					tl.toks = append(tl.toks, tok{kind: tBlank, text: c.text, id: c.id})
 				default:
 					tl.toks = append(tl.toks, tok{kind: tLabel, text: c.text, id: c.id})
-					labelRunes += len([]rune(c.text))
+					labelRunes += utf8.RuneCountInString(c.text)
 				}
 			}
 		}
-		tl.prose = tl.prose || labelRunes > 70
-		out = append(out, tl)
+		tl.prose = labelRunes > 70
 	}
-	return out
 }
 
 // heading recognises the section headings 二、三、四 and the end of the
