@@ -26,10 +26,29 @@ import (
 // memory stays bounded whatever the archive's size. It stops at and
 // returns the first error from fn, ctx or decoding.
 func (db *DB) ForEachReportParallel(ctx context.Context, f Filter, workers int, fn func(*ReportRecord) error) error {
+	return ForEachReportMapped(ctx, db, f, workers,
+		func(r *ReportRecord) (*ReportRecord, error) { return r, nil }, fn)
+}
+
+// ForEachReportMapped is ForEachReportParallel with a step of the
+// caller's run by the workers too: each decoded record goes through mapFn
+// on a worker goroutine (so mapFn must be safe for concurrent use), and fn
+// receives mapFn's results in key order on the calling goroutine. An export
+// formats its rows in mapFn and only writes them in fn, so that formatting
+// uses every core as well. An error from mapFn stops the iteration like
+// one from fn.
+func ForEachReportMapped[T any](ctx context.Context, db *DB, f Filter, workers int,
+	mapFn func(*ReportRecord) (T, error), fn func(T) error) error {
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	work := make(chan *rawReport)
+	type job struct {
+		raw  *rawReport
+		done chan struct{} // closed when out or err is set
+		out  T
+		err  error
+	}
+	work := make(chan *job)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -37,7 +56,13 @@ func (db *DB) ForEachReportParallel(ctx context.Context, f Filter, workers int, 
 			defer wg.Done()
 			in := new(interner) // this worker's own: no locking
 			for j := range work {
-				j.rec, j.err = db.decodeRaw(j, in)
+				rec, err := db.decodeRaw(j.raw, in)
+				if err == nil {
+					j.out, j.err = mapFn(rec)
+				} else {
+					j.err = err
+				}
+				j.raw = nil // the bytes are no longer needed
 				close(j.done)
 			}
 		}()
@@ -49,7 +74,7 @@ func (db *DB) ForEachReportParallel(ctx context.Context, f Filter, workers int, 
 		wg.Wait()
 	}()
 
-	var pending []*rawReport // FIFO of records handed to the workers
+	var pending []*job // FIFO of records handed to the workers
 	deliver := func() error {
 		j := pending[0]
 		pending = pending[1:]
@@ -57,7 +82,7 @@ func (db *DB) ForEachReportParallel(ctx context.Context, f Filter, workers int, 
 		if j.err != nil {
 			return j.err
 		}
-		return fn(j.rec)
+		return fn(j.out)
 	}
 	return db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketReports).Cursor()
@@ -85,10 +110,11 @@ func (db *DB) ForEachReportParallel(ctx context.Context, f Filter, workers int, 
 			if !f.match(agency, year) {
 				continue
 			}
-			j, err := readRaw(vers, k, v, f.LatestOnly)
+			raw, err := readRaw(vers, k, v, f.LatestOnly)
 			if err != nil {
 				return err
 			}
+			j := &job{raw: raw, done: make(chan struct{})}
 			pending = append(pending, j)
 			work <- j
 			if read++; read%releaseEvery == 0 {
@@ -109,23 +135,18 @@ func (db *DB) ForEachReportParallel(ctx context.Context, f Filter, workers int, 
 	})
 }
 
-// rawReport is one report's stored bytes, copied out of the transaction,
-// and, once a worker has decoded them, the record or the error.
+// rawReport is one report's stored bytes, copied out of the transaction.
 type rawReport struct {
 	key      []byte
 	value    reportValue
 	versions [][]byte // from the first version read to the latest
 	first    int      // number of versions[0]
-
-	done chan struct{} // closed when rec or err is set
-	rec  *ReportRecord
-	err  error
 }
 
 // readRaw copies the report summary and the versions to decode (all, or
 // the latest) out of the transaction.
 func readRaw(vers *bolt.Bucket, rk, v []byte, latestOnly bool) (*rawReport, error) {
-	j := &rawReport{key: append([]byte(nil), rk...), done: make(chan struct{})}
+	j := &rawReport{key: append([]byte(nil), rk...)}
 	if err := json.Unmarshal(v, &j.value); err != nil {
 		return nil, fmt.Errorf("report %q: decode: %w: %w", rk, ErrCorrupt, err)
 	}

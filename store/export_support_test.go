@@ -127,6 +127,38 @@ func TestDB_ForEachReportParallel_SameAsForEachReport(t *testing.T) {
 		}
 	}
 
+	t.Run("Mapped", func(t *testing.T) {
+		want := collect(t, db.ForEachReport, Filter{LatestOnly: true})
+		var got []string
+		err := ForEachReportMapped(context.Background(), db, Filter{LatestOnly: true}, 3,
+			func(r *ReportRecord) (string, error) {
+				return fmt.Sprintf("%s %d v%d %s", r.Agency, r.Year, r.Latest().N, r.Latest().Report.Cells[10].Value), nil
+			},
+			func(s string) error { got = append(got, s); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d results, want %d", len(got), len(want))
+		}
+		for i, r := range want {
+			if w := fmt.Sprintf("%s %d v%d %s", r.Agency, r.Year, r.Latest().N, r.Latest().Report.Cells[10].Value); got[i] != w {
+				t.Errorf("result %d = %q, want %q (key order)", i, got[i], w)
+			}
+		}
+		bad := errors.New("map failed")
+		err = ForEachReportMapped(context.Background(), db, Filter{}, 2,
+			func(r *ReportRecord) (int, error) {
+				if r.Agency == "测试局03" {
+					return 0, bad
+				}
+				return 1, nil
+			},
+			func(int) error { return nil })
+		if !errors.Is(err, bad) {
+			t.Errorf("mapFn error: got %v", err)
+		}
+	})
 	t.Run("StopsAtError", func(t *testing.T) {
 		stop := errors.New("stop")
 		n := 0

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -202,17 +204,22 @@ func exportTo(ctx context.Context, db *store.DB, o exportOptions, w io.Writer) e
 		return fmt.Errorf("write export: %w", err)
 	}
 	f := store.Filter{Year: o.year, LatestOnly: !o.allVersions && o.format != "jsonl"}
-	// Decoding the stored versions is most of the work: spread it over the
-	// cores, records still arriving in order.
-	err := db.ForEachReportParallel(ctx, f, 0, func(rec *store.ReportRecord) error {
-		if !recordMatches(rec, o.agency) {
+	var err error
+	if t, ok := e.(*tidyExporter); ok {
+		err = t.run(ctx, db, f, o.agency)
+	} else {
+		// Decoding the stored versions is most of the work: spread it over
+		// the cores, records still arriving in order.
+		err = db.ForEachReportParallel(ctx, f, 0, func(rec *store.ReportRecord) error {
+			if !recordMatches(rec, o.agency) {
+				return nil
+			}
+			if err := e.record(rec); err != nil {
+				return fmt.Errorf("write export: %w", err)
+			}
 			return nil
-		}
-		if err := e.record(rec); err != nil {
-			return fmt.Errorf("write export: %w", err)
-		}
-		return nil
-	})
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -230,15 +237,48 @@ type recordExporter interface {
 
 // tidyExporter writes the tidy CSV: parser.Header, one row per cell.
 type tidyExporter struct {
+	out         *bufio.Writer
 	w           *csvWriter
 	allVersions bool
 	blankAsZero bool
 	valueCol    int
+	bufs        sync.Pool // of *bytes.Buffer holding one record's rows
 }
 
 func newTidyExporter(w *bufio.Writer, o exportOptions) *tidyExporter {
-	return &tidyExporter{w: &csvWriter{w: w}, allVersions: o.allVersions, blankAsZero: o.blankAsZero,
-		valueCol: slices.Index(parser.Header, "value")}
+	return &tidyExporter{out: w, w: &csvWriter{w: w}, allVersions: o.allVersions, blankAsZero: o.blankAsZero,
+		valueCol: slices.Index(parser.Header, "value"),
+		bufs:     sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+}
+
+// run writes the rows of every selected record. The rows are formatted on
+// the store's decoding goroutines, one buffer per record, and written here
+// in key order: formatting is as much work as decoding, and this way both
+// use every core.
+func (e *tidyExporter) run(ctx context.Context, db *store.DB, f store.Filter, agency string) error {
+	return store.ForEachReportMapped(ctx, db, f, 0,
+		func(rec *store.ReportRecord) (*bytes.Buffer, error) {
+			if !recordMatches(rec, agency) {
+				return nil, nil
+			}
+			buf := e.bufs.Get().(*bytes.Buffer)
+			buf.Reset()
+			if err := e.rows(&csvWriter{w: buf}, rec); err != nil {
+				return nil, err
+			}
+			return buf, nil
+		},
+		func(buf *bytes.Buffer) error {
+			if buf == nil {
+				return nil
+			}
+			_, err := e.out.Write(buf.Bytes())
+			e.bufs.Put(buf)
+			if err != nil {
+				return fmt.Errorf("write export: %w", err)
+			}
+			return nil
+		})
 }
 
 func (e *tidyExporter) header() error {
@@ -249,7 +289,11 @@ func (e *tidyExporter) header() error {
 	return e.w.write(h)
 }
 
-func (e *tidyExporter) record(rec *store.ReportRecord) error {
+func (e *tidyExporter) record(rec *store.ReportRecord) error { return e.rows(e.w, rec) }
+
+// rows writes rec's rows to w. It only reads e, so several goroutines may
+// call it at once with their own writers.
+func (e *tidyExporter) rows(w *csvWriter, rec *store.ReportRecord) error {
 	for _, v := range rec.Versions {
 		r := v.Report
 		if r == nil {
@@ -264,7 +308,7 @@ func (e *tidyExporter) record(rec *store.ReportRecord) error {
 			if e.allVersions {
 				row = append(row, n)
 			}
-			if err := e.w.write(row); err != nil {
+			if err := w.write(row); err != nil {
 				return err
 			}
 		}
@@ -490,9 +534,15 @@ func (e *jsonlExporter) record(rec *store.ReportRecord) error {
 // and whether it needed quotes, so that the report-level fields repeated on
 // every row of a report (agency, URL, SHA-256) are scanned once.
 type csvWriter struct {
-	w     *bufio.Writer
+	w     csvSink
 	last  []string // per column: the previous row's field
 	quote []bool   // per column: whether last needed quotes
+}
+
+// csvSink is where a csvWriter writes: a *bufio.Writer or a *bytes.Buffer.
+type csvSink interface {
+	WriteByte(c byte) error
+	WriteString(s string) (int, error)
 }
 
 func (c *csvWriter) write(fields []string) error {
