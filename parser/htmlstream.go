@@ -39,12 +39,14 @@ func streamHTML(text string) *document {
 			// they can matter.
 			maybeHidden := bytes.Contains(raw, []byte("none")) || bytes.Contains(raw, []byte("hidden")) ||
 				bytes.Contains(raw, []byte("NONE")) || bytes.Contains(raw, []byte("HIDDEN"))
-			name, hasAttr := z.TagName()
+			var nb [16]byte
+			name := rawTagName(raw, nb[:0])
 			a := atom.Lookup(name)
-			var attrs map[string]string
+			hasAttr := true // TagAttr says when there are none
+			var attrs tagAttrs
 			switch a {
 			case atom.Td, atom.Th:
-				attrs = map[string]string{"rowspan": rawAttr(raw, "rowspan"), "colspan": rawAttr(raw, "colspan")}
+				attrs.rowspan, attrs.colspan = spanAttr(rawAttr(raw, "rowspan")), spanAttr(rawAttr(raw, "colspan"))
 				hasAttr = hasAttr && maybeHidden
 			case atom.A:
 				hasAttr = hasAttr && (maybeHidden || rawMentionsAttachment(raw))
@@ -55,17 +57,26 @@ func streamHTML(text string) *document {
 			for hasAttr {
 				var k, v []byte
 				k, v, hasAttr = z.TagAttr()
+				if k == nil {
+					break
+				}
 				switch string(k) {
-				case "style", "hidden", "href", "name", "property", "content":
-					if attrs == nil {
-						attrs = map[string]string{}
-					}
-					attrs[string(k)] = string(v)
+				case "style":
+					attrs.style = string(v)
+				case "hidden":
+					attrs.hidden = true
+				case "href":
+					attrs.href = string(v)
+				case "name", "property":
+					attrs.name += string(v)
+				case "content":
+					attrs.content = string(v)
 				}
 			}
 			s.start(a, tagName(a, name), attrs, tt == html.SelfClosingTagToken)
 		case html.EndTagToken:
-			name, _ := z.TagName()
+			var nb [16]byte
+			name := rawTagName(z.Raw(), nb[:0])
 			a := atom.Lookup(name)
 			s.end(a, tagName(a, name))
 		}
@@ -160,11 +171,18 @@ func skipTag(a atom.Atom) bool {
 	return false
 }
 
-func hiddenAttrs(attrs map[string]string) bool {
-	if _, ok := attrs["hidden"]; ok {
+// tagAttrs are the attributes of a start tag that the reader uses.
+type tagAttrs struct {
+	style, href, name, content string
+	hidden                     bool
+	rowspan, colspan           int
+}
+
+func hiddenAttrs(attrs tagAttrs) bool {
+	if attrs.hidden {
 		return true
 	}
-	if st, ok := attrs["style"]; ok && (strings.Contains(st, "none") || strings.Contains(st, "hidden") || strings.Contains(st, "NONE") || strings.Contains(st, "HIDDEN")) {
+	if st := attrs.style; st != "" && (strings.Contains(st, "none") || strings.Contains(st, "hidden") || strings.Contains(st, "NONE") || strings.Contains(st, "HIDDEN")) {
 		v := strings.ReplaceAll(strings.ToLower(st), " ", "")
 		return strings.Contains(v, "display:none") || strings.Contains(v, "visibility:hidden")
 	}
@@ -179,7 +197,7 @@ func isVoid(a atom.Atom) bool {
 	return false
 }
 
-func (s *htmlStream) start(a atom.Atom, name string, attrs map[string]string, selfClosing bool) {
+func (s *htmlStream) start(a atom.Atom, name string, attrs tagAttrs, selfClosing bool) {
 	if s.skipDepth > 0 {
 		if name == s.skipName && !selfClosing && !isVoid(a) {
 			s.skipDepth++
@@ -198,7 +216,7 @@ func (s *htmlStream) start(a atom.Atom, name string, attrs map[string]string, se
 		}
 		return
 	case atom.Meta:
-		s.metaTag(strings.ToLower(attrs["name"]+attrs["property"]), foldSpaces(attrs["content"]))
+		s.metaTag(strings.ToLower(attrs.name), foldSpaces(attrs.content))
 		return
 	}
 	if (skipTag(a) || hiddenAttrs(attrs)) && !selfClosing && !isVoid(a) {
@@ -215,7 +233,7 @@ func (s *htmlStream) start(a atom.Atom, name string, attrs map[string]string, se
 	case atom.Img:
 		s.doc.images++
 	case atom.A:
-		if href := attrs["href"]; isAttachment(href) {
+		if href := attrs.href; isAttachment(href) {
 			s.doc.attachments = append(s.doc.attachments, href)
 		}
 	case atom.Table:
@@ -240,7 +258,7 @@ func (s *htmlStream) start(a atom.Atom, name string, attrs map[string]string, se
 				tb.rows = append(tb.rows, nil)
 				tb.inRow = true
 			}
-			c := &streamCell{rowspan: spanAttr(attrs["rowspan"]), colspan: spanAttr(attrs["colspan"])}
+			c := &streamCell{rowspan: max(attrs.rowspan, 1), colspan: max(attrs.colspan, 1)}
 			tb.rows[len(tb.rows)-1] = append(tb.rows[len(tb.rows)-1], c)
 			tb.cell = c
 			return
@@ -534,4 +552,24 @@ func rawMentionsAttachment(raw []byte) bool {
 		}
 	}
 	return false
+}
+
+// rawTagName appends the lower-cased name of a raw tag ("<TD ...>",
+// "</p>") to dst: the tokenizer's TagName copies every name it returns.
+func rawTagName(raw, dst []byte) []byte {
+	i := 1
+	if i < len(raw) && raw[i] == '/' {
+		i++
+	}
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '/' || c == '>' {
+			break
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
