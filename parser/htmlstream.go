@@ -545,11 +545,17 @@ func rawAttr(raw []byte, key string) string {
 // rawMentionsAttachment reports whether a raw <a> tag may link an office or
 // PDF file.
 func rawMentionsAttachment(raw []byte) bool {
-	l := bytes.ToLower(raw)
-	for _, ext := range []string{".pdf", ".doc", ".wps", ".xls", ".rtf", ".ofd"} {
-		if bytes.Contains(l, []byte(ext)) {
+	for i := bytes.IndexByte(raw, '.'); i >= 0 && i+3 < len(raw); {
+		ext := [3]byte{raw[i+1] | 0x20, raw[i+2] | 0x20, raw[i+3] | 0x20}
+		switch string(ext[:]) {
+		case "pdf", "doc", "wps", "xls", "rtf", "ofd":
 			return true
 		}
+		j := bytes.IndexByte(raw[i+1:], '.')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
 	}
 	return false
 }
