@@ -85,31 +85,9 @@ func ForEachReportMapped[T any](ctx context.Context, db *DB, f Filter, workers i
 		return fn(j.out)
 	}
 	return db.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketReports).Cursor()
 		vers := tx.Bucket(bucketVersions)
 		read := 0
-		var k, v []byte
-		var prefix []byte
-		if f.Agency != "" {
-			prefix = append([]byte(f.Agency), 0)
-			k, v = c.Seek(prefix)
-		} else {
-			k, v = c.First()
-		}
-		for ; k != nil; k, v = c.Next() {
-			if prefix != nil && !bytes.HasPrefix(k, prefix) {
-				break
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			agency, year, err := decodeReportKey(k)
-			if err != nil {
-				return err
-			}
-			if !f.match(agency, year) {
-				continue
-			}
+		err := eachReportKey(ctx, tx, f, func(k, v []byte) error {
 			raw, err := readRaw(vers, k, v, f.LatestOnly)
 			if err != nil {
 				return err
@@ -121,10 +99,12 @@ func ForEachReportMapped[T any](ctx context.Context, db *DB, f Filter, workers i
 				db.releaseMapped(tx)
 			}
 			if len(pending) >= 4*workers {
-				if err := deliver(); err != nil {
-					return err
-				}
+				return deliver()
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		for len(pending) > 0 {
 			if err := deliver(); err != nil {

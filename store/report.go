@@ -270,39 +270,48 @@ func (f Filter) match(agency string, year int) bool {
 // transaction).
 func (db *DB) ForEachReport(ctx context.Context, f Filter, fn func(*ReportRecord) error) error {
 	return db.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketReports).Cursor()
-		var k, v []byte
-		var prefix []byte
-		if f.Agency != "" {
-			prefix = append([]byte(f.Agency), 0)
-			k, v = c.Seek(prefix)
-		} else {
-			k, v = c.First()
-		}
-		for ; k != nil; k, v = c.Next() {
-			if prefix != nil && !bytes.HasPrefix(k, prefix) {
-				break
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			agency, year, err := decodeReportKey(k)
-			if err != nil {
-				return err
-			}
-			if !f.match(agency, year) {
-				continue
-			}
+		return eachReportKey(ctx, tx, f, func(k, v []byte) error {
 			rec, err := db.loadReport(tx, k, v, f.LatestOnly)
 			if err != nil {
 				return err
 			}
-			if err := fn(rec); err != nil {
-				return err
-			}
-		}
-		return nil
+			return fn(rec)
+		})
 	})
+}
+
+// eachReportKey calls fn with the key and value of every report record that
+// f selects, in key order, checking ctx between records. The slices are
+// valid only inside tx.
+func eachReportKey(ctx context.Context, tx *bolt.Tx, f Filter, fn func(k, v []byte) error) error {
+	c := tx.Bucket(bucketReports).Cursor()
+	var k, v []byte
+	var prefix []byte
+	if f.Agency != "" {
+		prefix = append([]byte(f.Agency), 0)
+		k, v = c.Seek(prefix)
+	} else {
+		k, v = c.First()
+	}
+	for ; k != nil; k, v = c.Next() {
+		if prefix != nil && !bytes.HasPrefix(k, prefix) {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		agency, year, err := decodeReportKey(k)
+		if err != nil {
+			return err
+		}
+		if !f.match(agency, year) {
+			continue
+		}
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // loadReport decodes the report at key rk with value v and its versions.
