@@ -131,8 +131,9 @@ func interpret(doc *document, src Source) *Report {
 	r := &Report{Input: doc.input, Cells: []Cell{}, Missing: []string{}, Failures: []CheckFailure{}, Warnings: []string{}}
 	fillMeta(r, doc, src)
 	secs := splitSections(lineTexts(doc))
+	origins := rowspanOrigins(doc)
 	for _, sec := range secs {
-		tokenize(doc, sec)
+		tokenize(sec, origins)
 	}
 
 	// Format: table 二's headers tell the templates apart; then table 三's
@@ -305,25 +306,36 @@ func lineTexts(doc *document) []tline {
 	return out
 }
 
-// tokenize classifies the cells of lines.
-func tokenize(doc *document, lines []tline) {
-	// Rowspan continuations need their origin's text; most documents have
-	// none, so the index is built only when one is there.
+// rowspanOrigins maps the id of every cell that a rowspan continuation
+// points at to its text; nil when the document has no continuations.
+func rowspanOrigins(doc *document) map[int]string {
 	var texts map[int]string
 	for _, l := range doc.lines {
 		for _, c := range l.cells {
-			if c.mergedFrom > 0 && texts == nil {
-				texts = map[int]string{}
-				for _, l := range doc.lines {
-					for _, c := range l.cells {
-						if c.id > 0 {
-							texts[c.id] = c.text
-						}
-					}
+			if c.mergedFrom > 0 {
+				if texts == nil {
+					texts = map[int]string{}
 				}
+				texts[c.mergedFrom] = ""
 			}
 		}
 	}
+	if texts == nil {
+		return nil
+	}
+	for _, l := range doc.lines {
+		for _, c := range l.cells {
+			if _, ok := texts[c.id]; ok && c.id > 0 {
+				texts[c.id] = c.text
+			}
+		}
+	}
+	return texts
+}
+
+// tokenize classifies the cells of lines; texts holds the text of rowspan
+// origins.
+func tokenize(lines []tline, texts map[int]string) {
 	for i := range lines {
 		tl := &lines[i]
 		if tl.prose || tl.src == nil {
