@@ -46,7 +46,9 @@ func streamHTML(text string) *document {
 			var attrs tagAttrs
 			switch a {
 			case atom.Td, atom.Th:
-				attrs.rowspan, attrs.colspan = spanAttr(rawAttr(raw, "rowspan")), spanAttr(rawAttr(raw, "colspan"))
+				if bytes.Contains(raw, []byte("span")) || bytes.Contains(raw, []byte("SPAN")) || bytes.Contains(raw, []byte("Span")) {
+					attrs.rowspan, attrs.colspan = spanAttr(rawAttr(raw, "rowspan")), spanAttr(rawAttr(raw, "colspan"))
+				}
 				hasAttr = hasAttr && maybeHidden
 			case atom.A:
 				hasAttr = hasAttr && (maybeHidden || rawMentionsAttachment(raw))
