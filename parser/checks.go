@@ -49,41 +49,63 @@ func (x fixed) String() string {
 	return s
 }
 
+// Row and column positions of tables 三 and 四, for runChecks.
+var (
+	t3RowIndex = positions(len(t3Rows), func(i int) string { return t3Rows[i].ID })
+	t3ColIndex = positions(len(t3Columns), func(i int) string { return t3Columns[i] })
+	t4RowIndex = positions(len(t4Rows), func(i int) string { return t4Rows[i].ID })
+	t4ColIndex = positions(len(t4Columns), func(i int) string { return t4Columns[i] })
+)
+
+func positions(n int, id func(int) string) map[string]int {
+	m := make(map[string]int, n)
+	for i := 0; i < n; i++ {
+		m[id(i)] = i
+	}
+	return m
+}
+
+// checkCell is a cell's number for the checks: ok when it can be summed
+// (a value, or a rowspan continuation counted as 0), present when printed.
+type checkCell struct {
+	v           fixed
+	ok, present bool
+}
+
 // runChecks evaluates the identities R1–R4 of report-format.md on the
 // printed numbers. An identity is evaluated only when every cell it needs is
 // present; a blank cell makes it unevaluable, never zero. A cell covered by
 // another row's rowspan counts as 0 (its value is counted on that row).
 func runChecks(r *Report) {
-	type key struct{ table, row, col string }
-	idx := make(map[key]Cell, len(r.Cells))
+	t3 := make([][7]checkCell, len(t3Rows))
+	var t4 [3][5]checkCell
 	for _, c := range r.Cells {
-		idx[key{c.Table, c.Row, c.Column}] = c
-	}
-	get := func(table, row, col string) (fixed, bool) {
-		c, ok := idx[key{table, row, col}]
-		if !ok {
-			return 0, false
-		}
-		if c.MergedWith != "" {
-			return 0, true
-		}
-		if c.Value == "" {
-			return 0, false
-		}
-		return parseFixed(c.Value)
-	}
-	sum := func(table string, rows []string, cols ...string) (fixed, bool) {
-		var s fixed
-		for _, row := range rows {
-			for _, col := range cols {
-				v, ok := get(table, row, col)
-				if !ok {
-					return 0, false
-				}
-				s += v
+		var cc *checkCell
+		switch c.Table {
+		case TableRequests:
+			ri, ok1 := t3RowIndex[c.Row]
+			ci, ok2 := t3ColIndex[c.Column]
+			if !ok1 || !ok2 {
+				continue
 			}
+			cc = &t3[ri][ci]
+		case TableAppeals:
+			ri, ok1 := t4RowIndex[c.Row]
+			ci, ok2 := t4ColIndex[c.Column]
+			if !ok1 || !ok2 {
+				continue
+			}
+			cc = &t4[ri][ci]
+		default:
+			continue
 		}
-		return s, true
+		cc.present = true
+		switch {
+		case c.MergedWith != "":
+			cc.ok = true
+		case c.Value != "":
+			cc.v, cc.ok = parseFixed(c.Value)
+		}
 	}
 	check := func(rule, table, row, col, left, right string, lv, rv fixed) {
 		r.Checked++
@@ -95,49 +117,71 @@ func runChecks(r *Report) {
 			Left: left, LeftValue: lv.String(), Right: right, RightValue: rv.String(), Diff: (lv - rv).String(),
 		})
 	}
+	// sum3 adds column ci of the given t3 rows.
+	sum3 := func(rows []int, ci int) (fixed, bool) {
+		var s fixed
+		for _, ri := range rows {
+			c := t3[ri][ci]
+			if !c.ok {
+				return 0, false
+			}
+			s += c.v
+		}
+		return s, true
+	}
+	row := func(id string) int { return t3RowIndex[id] }
 
 	// Table 三's outcome rows, in whichever form the report printed （六）.
-	outcomes := []string{"granted", "partial"}
-	for _, spec := range t3Rows {
+	outcomes := []int{row("granted"), row("partial")}
+	for i, spec := range t3Rows {
 		switch {
 		case strings.HasPrefix(spec.ID, "denied."), strings.HasPrefix(spec.ID, "unavailable."), strings.HasPrefix(spec.ID, "not_processed."):
-			outcomes = append(outcomes, spec.ID)
+			outcomes = append(outcomes, i)
 		}
 	}
-	if _, ok := idx[key{"t3", "other", "total"}]; ok {
-		outcomes = append(outcomes, "other")
+	if t3[row("other")][6].present {
+		outcomes = append(outcomes, row("other"))
 	} else {
-		outcomes = append(outcomes, "other.overdue_supplement", "other.overdue_fee", "other.other")
+		outcomes = append(outcomes, row("other.overdue_supplement"), row("other.overdue_fee"), row("other.other"))
 	}
-
-	for _, col := range t3Columns {
+	in := []int{row("new_received"), row("carried_over")}
+	out := []int{row("total"), row("carried_forward")}
+	total := row("total")
+	for ci, col := range t3Columns {
 		// R1: new_received + carried_over = total + carried_forward.
-		l, ok1 := sum("t3", []string{"new_received", "carried_over"}, col)
-		rt, ok2 := sum("t3", []string{"total", "carried_forward"}, col)
+		l, ok1 := sum3(in, ci)
+		rt, ok2 := sum3(out, ci)
 		if ok1 && ok2 {
 			check("R1", "t3", "", col, "new_received+carried_over", "total+carried_forward", l, rt)
 		}
 		// R2: total = Σ outcomes.
-		tot, ok1 := get("t3", "total", col)
-		s, ok2 := sum("t3", outcomes, col)
-		if ok1 && ok2 {
-			check("R2", "t3", "", col, "total", "Σ outcomes (granted … other)", tot, s)
+		s, ok := sum3(outcomes, ci)
+		if t3[total][ci].ok && ok {
+			check("R2", "t3", "", col, "total", "Σ outcomes (granted … other)", t3[total][ci].v, s)
 		}
 	}
 	// R3: per t3 row, total = the six applicant columns.
-	for _, spec := range t3Rows {
-		tot, ok1 := get("t3", spec.ID, "total")
-		s, ok2 := sum("t3", []string{spec.ID}, t3Columns[:6]...)
-		if ok1 && ok2 {
-			check("R3", "t3", spec.ID, "", "total", strings.Join(t3Columns[:6], "+"), tot, s)
+	for ri, spec := range t3Rows {
+		var s fixed
+		ok := t3[ri][6].ok
+		for ci := 0; ci < 6 && ok; ci++ {
+			ok = t3[ri][ci].ok
+			s += t3[ri][ci].v
+		}
+		if ok {
+			check("R3", "t3", spec.ID, "", "total", strings.Join(t3Columns[:6], "+"), t3[ri][6].v, s)
 		}
 	}
 	// R4: per t4 row, total = upheld + corrected + other + pending.
-	for _, spec := range t4Rows {
-		tot, ok1 := get("t4", spec.ID, "total")
-		s, ok2 := sum("t4", []string{spec.ID}, t4Columns[:4]...)
-		if ok1 && ok2 {
-			check("R4", "t4", spec.ID, "", strings.Join(t4Columns[:4], "+"), "total", s, tot)
+	for ri, spec := range t4Rows {
+		var s fixed
+		ok := t4[ri][4].ok
+		for ci := 0; ci < 4 && ok; ci++ {
+			ok = t4[ri][ci].ok
+			s += t4[ri][ci].v
+		}
+		if ok {
+			check("R4", "t4", spec.ID, "", strings.Join(t4Columns[:4], "+"), "total", s, t4[ri][4].v)
 		}
 	}
 }
