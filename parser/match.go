@@ -372,7 +372,7 @@ func tokenize(lines []tline, texts map[int]string) {
 // heading recognises the section headings 二、三、四 and the end of the
 // tables (五、 or 六、).
 func heading(l *tline) int {
-	if l.prose || len(l.text) > 200 || !containsAny(l.text, "公开", "公開", "复议", "復議", "诉讼", "訴訟", "问题", "問題", "改进", "改進", "需要报告", "需要報告") {
+	if l.prose || len(l.text) > 200 || !strings.ContainsAny(l.text, "公复復诉訴问問改需") || !containsAny(l.text, "公开", "公開", "复议", "復議", "诉讼", "訴訟", "问题", "問題", "改进", "改進", "需要报告", "需要報告") {
 		return secNone
 	}
 	core := l.coreOf()
