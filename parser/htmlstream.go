@@ -37,8 +37,10 @@ func streamHTML(text string) *document {
 			// tokenizer's cost on Word pages with long style attributes:
 			// spans are read from the raw tag, and the others only where
 			// they can matter.
-			maybeHidden := bytes.Contains(raw, []byte("none")) || bytes.Contains(raw, []byte("hidden")) ||
-				bytes.Contains(raw, []byte("NONE")) || bytes.Contains(raw, []byte("HIDDEN"))
+			// "display:none" and "visibility:hidden" hide; a bare "none"
+			// is everywhere in Word styles ("border-left: none").
+			maybeHidden := bytes.Contains(raw, []byte("display")) || bytes.Contains(raw, []byte("hidden")) ||
+				bytes.Contains(raw, []byte("DISPLAY")) || bytes.Contains(raw, []byte("HIDDEN")) || bytes.Contains(raw, []byte("Display"))
 			var nb [16]byte
 			name := rawTagName(raw, nb[:0])
 			a := atom.Lookup(name)
