@@ -14,7 +14,9 @@ var (
 	// reDate finds a date as printed: 2026-01-27, 2026/1/27, 2026年1月27日.
 	reDate = regexp.MustCompile(`((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})`)
 	// rePublished finds a page's publication field.
-	rePublished = regexp.MustCompile(`(?:发布时间|发布日期|发文日期|公开日期|时\s*间|日\s*期)\s*[:：]\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})`)
+	// In a metadata table the label and the date are two cells, with no
+	// colon between them.
+	rePublished = regexp.MustCompile(`(?:(?:发布时间|发布日期|发文日期|公开日期)\s*[:：]?|(?:时\s*间|日\s*期)\s*[:：])\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})`)
 	// reWritten is the 成文日期, a weaker publication date.
 	reWritten = regexp.MustCompile(`(?:成文日期|生成日期)\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})`)
 	// reIndex finds the 索引号 and its organ-code prefix.

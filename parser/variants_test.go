@@ -557,3 +557,75 @@ func TestParse_EmptyLabelCells(t *testing.T) {
 		t.Errorf("total = %q, want a blank first value", got)
 	}
 }
+
+// A page in the shape of 沭阳县发改局's 2023 report (spec: fixtures README,
+// "related real file"): a metadata table with 索引号 and 公开日期, labels and
+// numbers split across Word <span>/<font> runs ("一"+"、本年新收…",
+// "20"+"23"), and table 三 printing numbers only for 自然人 and 总计 with
+// <o:p>&nbsp;</o:p> in the five 法人或其他组织 cells: blanks, never zeros.
+func TestParse_WordPageWithBlankColumns(t *testing.T) {
+	td := func(s string) string {
+		return `<td valign="top"><p style="line-height: 2"><span style="font-family: 微软雅黑;">` + s + `</span><span><o:p></o:p></span></p></td>`
+	}
+	blank := `<td valign="top"><p><span><o:p>&nbsp;</o:p></span></p></td>`
+	row := func(label string, n string) string {
+		return "<tr>" + label + td(n) + strings.Repeat(blank, 5) + td(n) + "</tr>\n"
+	}
+	var b strings.Builder
+	b.WriteString(`<html><head><title>沭阳县发展和改革局2023年政府信息公开年度报告-沭阳县发改局</title></head><body>
+<table class="table_content"><tr><td>名称</td><td colspan="3">沭阳县发展和改革局2023年政府信息公开年度报告</td></tr>
+<tr><td>索引号</td><td>014314799/2024-00002</td><td>分类</td><td>信息公开年报 &nbsp;&nbsp;其他</td></tr>
+<tr><td>发布机构</td><td>沭阳县发展和改革局</td><td>公开日期</td><td><publishtime>2024-01-17</publishtime></td></tr></table>
+<p><span>本</span><span>年度报告所列数据的统计时限为</span>20</span><span>23</span><span>年1月1日至20</span><span>23</span><span>年12月31日。</span></p>
+<p><span><font face="方正黑体_GBK">二、主动公开政府信息情况</font></span></p>
+<table border="1"><tr><td colspan="4">第二十条第（一）项</td></tr>
+<tr>` + td("信息内容") + td("本年制发件数") + td("本年废止件数") + td("现行有效件数") + `</tr>
+<tr>` + td("规章") + td("0") + td("0") + td("0") + `</tr>
+<tr>` + td("规范性文件") + td("8") + td("0") + td("1<span>8</span>") + `</tr>
+<tr>` + td("行政许可") + `<td colspan="3">0</td></tr><tr>` + td("行政处罚") + `<td colspan="3">0</td></tr>
+<tr>` + td("行政强制") + `<td colspan="3">0</td></tr><tr>` + td("行政事业性收费") + `<td colspan="3">0</td></tr></table>
+<p><span>三、收到和处理</span><span>政府信息公开申请情况</span></p>
+<table border="1"><tr><td colspan="3" rowspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td><td colspan="7">申请人情<span>况</span></td></tr>
+<tr><td rowspan="2"><p><o:p> </o:p></p><p>自然<span>人</span></p></td><td colspan="5">法人或其他组织</td><td rowspan="2">总<span>计</span></td></tr>
+<tr>` + td("商业</span><p>企业") + td("科研机构") + td("社会公益组织") + td("法律服务机构") + td("其<span>他</span>") + "</tr>\n")
+	b.WriteString(row(`<td colspan="3"><span>一</span><span>、本年新收政府信息公开申请数量</span></td>`, "26"))
+	b.WriteString(row(`<td colspan="3"><span>二</span><span>、上年结转政府信息公开申请数量</span></td>`, "0"))
+	first := true
+	for _, r := range sampleT3[2:23] {
+		label := `<td colspan="2"><span>（</span><span>` + strings.TrimPrefix(r.label, "（") + `</span></td>`
+		if r.group != "" {
+			label = `<td>` + r.label + `</td>`
+		}
+		if first {
+			label = `<td rowspan="22"><span>三</span><span>、本</span><span>年</span><span>度</span><span>办理结果</span></td>` + label
+			first = false
+		}
+		n := "0"
+		if r.id == "granted" {
+			n = "26"
+		}
+		b.WriteString(row(label, n))
+	}
+	b.WriteString(row(`<td colspan="2"><span>（</span><span>七</span><span>）</span><span>总计</span></td>`, "26"))
+	b.WriteString(row(`<td colspan="3">四、结转下年度继续办理</td>`, "0"))
+	b.WriteString(`</table><p>四、政府信息公开行政复议、行政诉讼情况</p><table border="1"><tr>` + strings.Repeat(td("0"), 15) + `</tr></table>
+<p>五、存在的主要问题及改进情况</p></body></html>`)
+	r := mustParse(t, []byte(b.String()), Source{})
+	if r.Agency != "沭阳县发展和改革局" || r.Year != 2023 || r.Published != "2024-01-17" || r.OrganCode != "014314799" || r.Format != Format2021 {
+		t.Errorf("identity = %q %d %q %q %s", r.Agency, r.Year, r.Published, r.OrganCode, r.Format)
+	}
+	wantRows(t, r, map[string]string{
+		"t2/normative_docs": "8 0 18", "t2/licensing": "0",
+		"t3/new_received": "26 _ _ _ _ _ 26", "t3/granted": "26 _ _ _ _ _ 26", "t3/total": "26 _ _ _ _ _ 26",
+		"t3/other.other": "0 _ _ _ _ _ 0", "t3/carried_forward": "0 _ _ _ _ _ 0",
+		"t4/review": "0 0 0 0 0",
+	})
+	if len(r.Cells) != 200 || len(r.Missing) != 0 || len(r.Failures) != 0 {
+		t.Errorf("%d cells, missing %v, failures %v", len(r.Cells), r.Missing, r.Failures)
+	}
+	// Blank applicant columns make R3 and the per-column R1/R2 for those
+	// columns unevaluable; R1 and R2 still run for 自然人 and 总计, and R4.
+	if r.Checked != 2+2+3 {
+		t.Errorf("checked %d identities, want 7 (R1, R2 for two columns; R4 for three rows)", r.Checked)
+	}
+}
