@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +29,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // fixture is one real report file stored as a capture and parsed into the
 // test archive.
 type fixture struct {
-	file    string // in testdata/
+	file    string // in testdata/, else in demodata/ (the real pages the demo portal embeds)
 	url     string // the capture's URL ("" for a local import)
 	status  int
 	ctype   string
@@ -75,7 +76,7 @@ func fillArchive(tb testing.TB) string {
 	p := parser.New(parser.Options{})
 	defer p.Close()
 	for _, f := range archiveFixtures {
-		body, err := os.ReadFile(filepath.Join("testdata", f.file))
+		body, err := readFixture(f.file)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -564,4 +565,14 @@ func TestExport_ReportsCrossYear(t *testing.T) {
 	if r := rows["'=湛江市司法局 2025"]; r == nil || r[col("title")] != "'=湛江市司法局2025年政府信息公开工作年度报告" || r[col("blank_cells")] != "4" {
 		t.Errorf("formula report row not neutralised: %v", r)
 	}
+}
+
+// readFixture reads a test fixture from testdata/, or from demodata/ for
+// the real pages the demo portal already embeds (kept once, not copied).
+func readFixture(name string) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return os.ReadFile(filepath.Join("demodata", name))
+	}
+	return b, err
 }
