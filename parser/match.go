@@ -229,7 +229,8 @@ func interpret(doc *document, src Source) *Report {
 		}
 	}
 	emit(TableActive, Rows(TableActive, format), res2)
-	emit(TableRequests, t3RowsFor(format, res3), res3)
+	_, single := res3.rows["other"]
+	emit(TableRequests, t3RowsPrinted(format, single, otherPresent(res3) && !single), res3)
 	emit(TableAppeals, t4Rows, res4)
 	for _, res := range []matchResult{res2, res3, res4} {
 		r.Warnings = append(r.Warnings, res.warnings...)
@@ -260,29 +261,6 @@ func otherAlternative(id string, res matchResult) bool {
 		return single
 	}
 	return false
-}
-
-// t3RowsFor returns the rows table 三 is emitted with: the format's rows,
-// with the single "other" row in place of the three other.* rows when the
-// report printed it that way (a local 2021 variant), and vice versa.
-func t3RowsFor(f Format, res matchResult) []RowSpec {
-	_, single := res.rows["other"]
-	var out []RowSpec
-	for _, spec := range t3Rows {
-		isItem := strings.HasPrefix(spec.ID, "other.")
-		switch {
-		case spec.ID == "other" && !single && f != Format2019:
-			continue
-		case spec.ID == "other" && !single && f == Format2019 && otherPresent(res):
-			continue
-		case isItem && single:
-			continue
-		case isItem && f == Format2019 && !otherPresent(res):
-			continue
-		}
-		out = append(out, spec)
-	}
-	return out
 }
 
 func withColumns(ms []rowMatcher, n int) []rowMatcher {

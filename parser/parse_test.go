@@ -167,3 +167,29 @@ func TestParse_TextScopeIsNotAnError(t *testing.T) {
 		t.Errorf("failures %v warnings %v, want none", r.Failures, r.Warnings)
 	}
 }
+
+func TestReport_TableRows(t *testing.T) {
+	ids := func(r *Report) string {
+		var out []string
+		for _, s := range r.TableRows(TableRequests) {
+			if strings.HasPrefix(s.ID, "other") {
+				out = append(out, s.ID)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	for file, want := range map[string]string{
+		"testdata/zhanjiang-sifaju-2025.txt":            "other.overdue_supplement other.overdue_fee other.other",
+		"testdata/huaian-hongze-2023.layout.txt":        "other", // a 2021 report printing one （六） row
+		"testdata/pingtan-shichangjianguanju-2020.html": "other",
+		"testdata/pingtan-shichangjianguanju-2024.html": "other.overdue_supplement other.overdue_fee other.other",
+	} {
+		r := parseFile(t, file)
+		if got := ids(r); got != want {
+			t.Errorf("%s: （六） rows %q, want %q", file, got, want)
+		}
+		if n := len(r.TableRows(TableRequests)); n != 25 && n != 23 {
+			t.Errorf("%s: %d rows", file, n)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package parser
 
+import "strings"
+
 // This file is the export contract: the canonical table/row/column IDs of
 // report-format.md, in template order. Changing an ID breaks every CSV that
 // researchers have already taken away.
@@ -149,4 +151,45 @@ func cellOrder(c Cell) (int, int, int) {
 		}
 	}
 	return ti, ri, ci
+}
+
+// TableRows returns the rows of table as r prints them: the rows of r's
+// format, with table 三's （六）其他处理 in the form the report used (the
+// single row "other", printed by the 2019 template and by some local 2021
+// variants, or the three other.* rows). Renderers and exports that lay a
+// report out row by row should use it rather than Rows.
+func (r *Report) TableRows(table string) []RowSpec {
+	rows := Rows(table, r.Format)
+	if table != TableRequests || rows == nil {
+		return rows
+	}
+	has := map[string]bool{}
+	for _, c := range r.Cells {
+		if c.Table == TableRequests {
+			has[c.Row] = true
+		}
+	}
+	return t3RowsPrinted(r.Format, has["other"], has["other.overdue_supplement"] || has["other.overdue_fee"] || has["other.other"])
+}
+
+// t3RowsPrinted returns table 三's rows for format f: the format's own form
+// of （六）其他处理 (2019: the single row "other"; 2021: the three other.*
+// rows), unless the report printed only the other form.
+func t3RowsPrinted(f Format, single, items bool) []RowSpec {
+	useSingle := f == Format2019
+	switch {
+	case single && !items:
+		useSingle = true
+	case items && !single:
+		useSingle = false
+	}
+	out := make([]RowSpec, 0, len(t3Rows))
+	for _, spec := range t3Rows {
+		isItem := strings.HasPrefix(spec.ID, "other.")
+		if spec.ID == "other" && !useSingle || isItem && useSingle {
+			continue
+		}
+		out = append(out, spec)
+	}
+	return out
 }

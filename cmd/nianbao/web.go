@@ -878,7 +878,7 @@ var t3GroupLabels = map[string]string{
 // layoutTable lays out table t of r, or returns nil when the report's
 // format has no such table.
 func layoutTable(r *parser.Report, t string) *tableView {
-	rows := parser.Rows(t, r.Format)
+	rows := r.TableRows(t)
 	if rows == nil {
 		return nil
 	}
