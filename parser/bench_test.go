@@ -43,3 +43,18 @@ func BenchmarkParse_Text(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
 }
+
+// BenchmarkParse_HTMLTablesOnly parses a 6 KB page that holds the three
+// tables of a full 2021 report and nothing else: the parser's fixed cost
+// per report, to which a real page adds its bytes.
+func BenchmarkParse_HTMLTablesOnly(b *testing.B) {
+	page := []byte(tableHTML(variant{}))
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := Parse(page, Source{}); err != nil || len(r.Cells) != 200 {
+			b.Fatalf("parse: %v, %d cells", err, len(r.Cells))
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
+}

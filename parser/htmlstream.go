@@ -403,7 +403,8 @@ func (s *htmlStream) emitSegment(seg segment) {
 func (s *htmlStream) grid(tb *streamTable) {
 	nrows := len(tb.rows)
 	grid := make([][]slot, nrows)
-	texts := map[int]string{}
+	first := s.b.next + 1 // ids of this table's cells are first, first+1, …
+	var texts []string    // by id - first
 	total := 0
 	for r, row := range tb.rows {
 		col := 0
@@ -417,16 +418,24 @@ func (s *htmlStream) grid(tb *streamTable) {
 			if total > maxGridCells {
 				return
 			}
-			var parts []string
-			for _, seg := range c.segs {
-				parts = append(parts, seg.text)
+			var text string
+			switch len(c.segs) {
+			case 0:
+			case 1:
+				text = c.segs[0].text
+			default:
+				parts := make([]string, len(c.segs))
+				for i, seg := range c.segs {
+					parts[i] = seg.text
+				}
+				text = strings.Join(parts, " ")
 			}
-			nc := s.b.newCell(foldSpaces(resolveGaps(strings.Join(parts, " "))))
-			texts[nc.id] = nc.text
+			nc := s.b.newCell(foldSpaces(resolveGaps(text)))
+			texts = append(texts, nc.text)
 			for dr := 0; dr < rs; dr++ {
 				g := grid[r+dr]
-				for len(g) < col+cs {
-					g = append(g, slot{})
+				if need := col + cs; need > len(g) {
+					g = append(g, make([]slot, need-len(g))...)
 				}
 				for dc := 0; dc < cs; dc++ {
 					if g[col+dc].set {
@@ -439,9 +448,10 @@ func (s *htmlStream) grid(tb *streamTable) {
 			col += cs
 		}
 	}
+	var b strings.Builder
 	for _, row := range grid {
-		var cells []cell
-		var parts []string
+		cells := make([]cell, 0, len(row))
+		b.Reset()
 		for _, sl := range row {
 			switch {
 			case !sl.set || sl.colCont:
@@ -449,15 +459,18 @@ func (s *htmlStream) grid(tb *streamTable) {
 			case sl.rowCont:
 				cells = append(cells, cell{id: 0, mergedFrom: sl.id, empty: true})
 			default:
-				t := texts[sl.id]
-				cells = append(cells, cell{text: t, id: sl.id, mergedFrom: -1, empty: strings.TrimFunc(t, isSpace) == ""})
+				t := texts[sl.id-first]
+				cells = append(cells, cell{text: t, id: sl.id, mergedFrom: -1, empty: t == ""})
 				if t != "" {
-					parts = append(parts, t)
+					if b.Len() > 0 {
+						b.WriteByte(' ')
+					}
+					b.WriteString(t)
 				}
 			}
 		}
 		if len(cells) > 0 {
-			s.b.lines = append(s.b.lines, line{text: strings.Join(parts, " "), cells: cells, table: true})
+			s.b.lines = append(s.b.lines, line{text: b.String(), cells: cells, table: true})
 		}
 	}
 }

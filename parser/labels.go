@@ -36,15 +36,36 @@ var tradToSimp = map[rune]rune{
 	'陳': '陈', '導': '导', '專': '专',
 }
 
+// simpTable is tradToSimp as an array over the CJK Unified Ideographs
+// block, where every character it maps lies: a lookup per rune is an index,
+// not a hash.
+var simpTable = func() []rune {
+	t := make([]rune, 0x9FFF-0x4E00+1)
+	for from, to := range tradToSimp {
+		if from >= 0x4E00 && from <= 0x9FFF {
+			t[from-0x4E00] = to
+		}
+	}
+	return t
+}()
+
+func simpRune(r rune) (rune, bool) {
+	if r < 0x4E00 || r > 0x9FFF {
+		return r, false
+	}
+	if s := simpTable[r-0x4E00]; s != 0 {
+		return s, true
+	}
+	return r, false
+}
+
 // simplify maps traditional characters to simplified ones.
 func simplify(s string) string {
 	for _, r := range s {
-		if _, ok := tradToSimp[r]; ok {
+		if _, ok := simpRune(r); ok {
 			return strings.Map(func(r rune) rune {
-				if s, ok := tradToSimp[r]; ok {
-					return s
-				}
-				return r
+				s, _ := simpRune(r)
+				return s
 			}, s)
 		}
 	}
