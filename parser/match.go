@@ -128,7 +128,7 @@ const (
 
 // interpret maps a document's lines onto the canonical template.
 func interpret(doc *document, src Source) *Report {
-	r := &Report{Input: doc.input, Cells: []Cell{}, Missing: []string{}, Failures: []CheckFailure{}, Warnings: []string{}}
+	r := &Report{Input: doc.input, Cells: make([]Cell, 0, 210), Missing: []string{}, Failures: []CheckFailure{}, Warnings: []string{}}
 	fillMeta(r, doc, src)
 	secs := splitSections(lineTexts(doc))
 	origins := rowspanOrigins(doc)
@@ -320,6 +320,7 @@ func tokenize(lines []tline, texts map[int]string) {
 			continue
 		}
 		labelRunes := 0
+		tl.toks = make([]tok, 0, len(tl.src.cells))
 		for _, c := range tl.src.cells {
 			switch {
 			case c.mergedFrom > 0:
@@ -549,7 +550,8 @@ func matchRows(lines []tline, ms []rowMatcher) matchResult {
 				run := l.toks[i:j]
 				if k, ok := matchLabel(run, ms, last); ok {
 					closeRow()
-					open = &openRow{m: k, line: li, label: joinText(run), skip: surplusEmpties(l.toks[j:], ms[k].ncols)}
+					open = &openRow{m: k, line: li, label: joinText(run), skip: surplusEmpties(l.toks[j:], ms[k].ncols),
+						vals: make([]tok, 0, ms[k].ncols)}
 					last = k
 				} else if open != nil && l.table && li != open.line {
 					closeRow()
@@ -657,9 +659,9 @@ func matchLabel(run []tok, ms []rowMatcher, last int) (int, bool) {
 	}
 	for k := last + 1; k <= hi; k++ {
 		for _, c := range runes {
-			// A typo changes a character or two: lengths far apart
-			// cannot reach the threshold, so skip the work.
-			if n, f := len(c), len(ms[k].fuzzyR); n*10 < f*6 || f*10 < n*6 {
+			// The subsequence is at most the shorter length, so lengths
+			// whose ratio is under the 0.7 threshold cannot reach it.
+			if n, f := len(c), len(ms[k].fuzzyR); n*10 < f*7 || f*10 < n*7 {
 				continue
 			}
 			s := similarity(c, ms[k].fuzzyR)
