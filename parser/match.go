@@ -354,18 +354,22 @@ func heading(l *tline) int {
 	if l.prose || len(l.text) > 200 || !strings.ContainsAny(l.text, "公复復诉訴问問改需") || !containsAny(l.text, "公开", "公開", "复议", "復議", "诉讼", "訴訟", "问题", "問題", "改进", "改進", "需要报告", "需要報告") {
 		return secNone
 	}
+	// Cheap tests first: a heading is short, not bracketed, and numbered
+	// 二 to 六 (or, for 主动公开, not numbered at all).
+	t := strings.TrimSpace(simplify(foldWidth(l.text)))
+	if t == "" || strings.HasPrefix(t, "(") || strings.HasPrefix(t, "（") || utf8.RuneCountInString(t) > 40 {
+		return secNone
+	}
+	n := leadingNumeral(t)
+	switch n {
+	case 0, '二', '三', '四', '五', '六':
+	default:
+		return secNone
+	}
 	core := l.coreOf()
 	if len(core) > 120 || !containsAny(core, "主动公开", "收到和处理", "申请情况", "行政复议", "行政诉讼", "问题", "改进", "其他需要报告") {
 		return secNone
 	}
-	t := strings.TrimSpace(simplify(foldWidth(l.text)))
-	if t == "" || strings.HasPrefix(t, "(") || strings.HasPrefix(t, "（") || strings.ContainsRune(t, '。') {
-		return secNone
-	}
-	if len([]rune(t)) > 40 {
-		return secNone
-	}
-	n := leadingNumeral(t)
 	switch {
 	case (n == '二' || n == 0 && len([]rune(core)) <= 14) && strings.Contains(core, "主动公开政府信息"):
 		return secT2
