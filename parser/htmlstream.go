@@ -39,8 +39,7 @@ func streamHTML(text string) *document {
 			// they can matter.
 			// "display:none" and "visibility:hidden" hide; a bare "none"
 			// is everywhere in Word styles ("border-left: none").
-			maybeHidden := bytes.Contains(raw, []byte("display")) || bytes.Contains(raw, []byte("hidden")) ||
-				bytes.Contains(raw, []byte("DISPLAY")) || bytes.Contains(raw, []byte("HIDDEN")) || bytes.Contains(raw, []byte("Display"))
+			maybeHidden := mayHide(raw)
 			var nb [16]byte
 			name := rawTagName(raw, nb[:0])
 			a := atom.Lookup(name)
@@ -595,4 +594,32 @@ func rawTagName(raw, dst []byte) []byte {
 		dst = append(dst, c)
 	}
 	return dst
+}
+
+// mayHide reports whether a raw start tag mentions "display" or "hidden" in
+// any case, in one pass over its bytes.
+func mayHide(raw []byte) bool {
+	for i := 0; i+6 <= len(raw); i++ {
+		switch raw[i] | 0x20 {
+		case 'd':
+			if i+7 <= len(raw) && equalFoldASCII(raw[i:i+7], "display") {
+				return true
+			}
+		case 'h':
+			if equalFoldASCII(raw[i:i+6], "hidden") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// equalFoldASCII compares b with the lower-case ASCII word w, ignoring case.
+func equalFoldASCII(b []byte, w string) bool {
+	for i := 0; i < len(w); i++ {
+		if b[i]|0x20 != w[i] {
+			return false
+		}
+	}
+	return true
 }
