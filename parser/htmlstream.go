@@ -89,6 +89,12 @@ func streamHTML(text string) *document {
 	return doc
 }
 
+// Limits on the scripts kept for embedded report HTML.
+const (
+	maxScripts    = 8
+	maxScriptSize = 4 << 20
+)
+
 // segment is one piece of a table cell's content: a block of text, or the
 // lines of a table nested in the cell.
 type segment struct {
@@ -135,6 +141,10 @@ func (s *htmlStream) buf() *strings.Builder {
 
 func (s *htmlStream) text(raw []byte) {
 	if s.skipDepth > 0 {
+		if s.skipName == "script" && s.skipDepth == 1 && len(s.doc.scripts) < maxScripts && len(raw) <= maxScriptSize &&
+			(bytes.Contains(raw, []byte("table")) || bytes.Contains(raw, []byte("TABLE"))) {
+			s.doc.scripts = append(s.doc.scripts, string(raw))
+		}
 		return
 	}
 	if s.inTitle {

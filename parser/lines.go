@@ -42,7 +42,11 @@ type document struct {
 	// images counts images inside the report body and attachments lists
 	// the attachment links (PDF, DOC…) of an HTML page: together they say
 	// why a page without table text has no tables.
-	images      int
+	images int
+	// scripts holds the text of <script> elements that mention a table:
+	// some platforms ship the report as HTML inside a JS or JSON string
+	// (gkmlpt's window._CONFIG.DETAIL, Shanghai's 2019 data file).
+	scripts     []string
 	attachments []string
 }
 

@@ -99,6 +99,19 @@ func (p *Parser) Parse(body []byte, src Source) (*Report, error) {
 		return nil, err
 	}
 	r := interpret(doc, src)
+	if len(r.Cells) == 0 && doc.input == "html" && len(doc.scripts) > 0 {
+		// The page may be a shell with its content in a script.
+		if inner := embeddedHTML(doc.scripts); inner != "" {
+			emb := streamHTML(inner)
+			emb.meta = mergeMeta(doc.meta, emb.meta)
+			// The shell's own lines (title, 发布日期, 索引号) come first.
+			emb.lines = append(append([]line{}, doc.lines...), emb.lines...)
+			if er := interpret(emb, src); len(er.Cells) > 0 {
+				er.Warnings = append(er.Warnings, "tables read from HTML embedded in a script of the page")
+				r = er
+			}
+		}
+	}
 	sum := sha256.Sum256(body)
 	r.SHA256 = hex.EncodeToString(sum[:])
 	r.SourceURL = src.URL
@@ -178,4 +191,19 @@ func looksHTML(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// mergeMeta keeps the page's metadata, filling what it lacks from the
+// embedded content's.
+func mergeMeta(page, inner pageMeta) pageMeta {
+	if page.title == "" {
+		page.title = inner.title
+	}
+	if page.agency == "" {
+		page.agency = inner.agency
+	}
+	if page.published == "" {
+		page.published = inner.published
+	}
+	return page
 }

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -627,5 +628,28 @@ func TestParse_WordPageWithBlankColumns(t *testing.T) {
 	// columns unevaluable; R1 and R2 still run for 自然人 and 总计, and R4.
 	if r.Checked != 2+2+3 {
 		t.Errorf("checked %d identities, want 7 (R1, R2 for two columns; R4 for three rows)", r.Checked)
+	}
+}
+
+// A gkmlpt-style shell: the report's HTML is a JSON string inside
+// window._CONFIG, and the page's own body holds no table text.
+func TestParse_EmbeddedInScript(t *testing.T) {
+	body := tableHTML(variant{})
+	body = body[strings.Index(body, "<body>")+6 : strings.Index(body, "</body>")]
+	lit, err := json.Marshal(map[string]any{"title": "淮安市人民政府2024年政府信息公开工作年度报告", "content": body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := `<html><head><title>淮安市人民政府2024年政府信息公开工作年度报告</title></head><body><div id="app"></div>
+<script>window._CONFIG = {SID: '759001', DETAIL: ` + string(lit) + `};</script></body></html>`
+	r := mustParse(t, []byte(page), Source{})
+	assertSample(t, r)
+	if !strings.Contains(strings.Join(r.Warnings, "|"), "embedded in a script") {
+		t.Errorf("warnings %v do not say where the tables came from", r.Warnings)
+	}
+	// A shell whose script holds no report stays a page without tables.
+	r = mustParse(t, []byte(`<html><head><title>某局2023年政府信息公开工作年度报告</title></head><body><script>var t = "<table><tr><td>导航</td></tr></table> and more filler text to pass the length";</script></body></html>`), Source{})
+	if r.NoTables == "" || len(r.Cells) != 0 {
+		t.Errorf("no-report script: NoTables %q, %d cells", r.NoTables, len(r.Cells))
 	}
 }
