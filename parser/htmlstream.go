@@ -89,6 +89,9 @@ func streamHTML(text string) *document {
 	return doc
 }
 
+// blockMark separates the blocks (<p>, <br>, <div>) of a table cell's text.
+const blockMark = '\x01'
+
 // Limits on the scripts kept for embedded report HTML.
 const (
 	maxScripts    = 8
@@ -332,10 +335,16 @@ func (s *htmlStream) end(a atom.Atom, name string) {
 func (s *htmlStream) block() {
 	if n := len(s.tables); n > 0 {
 		tb := s.tables[n-1]
-		if tb.cell != nil && tb.cellRaw.Len() > 0 {
-			tb.cell.segs = append(tb.cell.segs, segment{text: tb.cellRaw.String()})
+		if tb.cell == nil {
+			tb.cellRaw.Reset()
+			return
 		}
-		tb.cellRaw.Reset()
+		// Inside a cell a block only marks a boundary: the cell's text is
+		// one segment, split at the marks only if the table turns out to
+		// be layout.
+		if l := tb.cellRaw.Len(); l > 0 && tb.cellRaw.String()[l-1] != blockMark {
+			tb.cellRaw.WriteByte(blockMark)
+		}
 		return
 	}
 	if s.cur.Len() == 0 {
@@ -405,7 +414,11 @@ func (s *htmlStream) emitSegment(seg segment) {
 		s.b.lines = append(s.b.lines, seg.lines...)
 		return
 	}
-	s.b.addTextLine(resolveGaps(seg.text))
+	for _, part := range strings.Split(seg.text, string(blockMark)) {
+		if part != "" {
+			s.b.addTextLine(resolveGaps(part))
+		}
+	}
 }
 
 // grid expands a leaf table's rowspan/colspan into lines.
@@ -438,6 +451,9 @@ func (s *htmlStream) grid(tb *streamTable) {
 					parts[i] = seg.text
 				}
 				text = strings.Join(parts, " ")
+			}
+			if strings.IndexByte(text, blockMark) >= 0 {
+				text = strings.ReplaceAll(text, string(blockMark), " ")
 			}
 			nc := s.b.newCell(foldSpaces(resolveGaps(text)))
 			texts = append(texts, nc.text)
