@@ -34,11 +34,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dbPath := fs.String("db", DefaultConfig().DB, "archive `PATH`")
 	noSnap := fs.Bool("no-snapshot", false, "fail (exit 4) instead of copying a running crawl's snapshot")
 	fs.Usage = func() { fmt.Fprint(stderr, backupHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{msg: err.Error()}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{msg: "backup needs exactly one OUT file"}

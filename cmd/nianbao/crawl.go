@@ -55,11 +55,8 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&only, "site", "crawl only the site with this name (repeatable)")
 	verbose := fs.Bool("v", false, "log every fetch and report to stderr")
 	fs.Usage = func() { fmt.Fprint(stderr, crawlHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{msg: err.Error()}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "nianbao crawl takes flags only"}
@@ -126,9 +123,6 @@ func crawlSites(ctx context.Context, cfg *Config, sites []SiteConfig, out crawlO
 	}
 	db, err := store.Open(cfg.DB, sopts)
 	if err != nil {
-		if errors.Is(err, store.ErrLocked) {
-			return nil, fmt.Errorf("%w: %w", errLocked, err)
-		}
 		return nil, err
 	}
 	defer db.Close()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,11 +49,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	dbPath := fs.String("db", "", "keep the database at this path (default: a temporary file, removed)")
 	keep := fs.Bool("keep-serving", false, "keep serving the portal after the crawl, until Ctrl-C")
 	fs.Usage = func() { fmt.Fprint(stderr, demoHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{msg: err.Error()}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -81,11 +80,8 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&o.year, "year", 0, "statistics `YEAR` of the report whose versions --versions compares")
 	fs.StringVar(&o.format, "format", "text", "output format: text, csv or json")
 	fs.Usage = func() { fmt.Fprint(stderr, diffHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{msg: err.Error()}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	switch {
 	case fs.NArg() > 0:

@@ -101,11 +101,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&o.bom, "bom", false, "start CSV output with a UTF-8 byte-order mark (for Excel)")
 	fs.BoolVar(&o.blankAsZero, "blank-as-zero", false, "write blank cells as 0 (default: empty)")
 	fs.Usage = func() { fmt.Fprint(stderr, exportHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{msg: err.Error()}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "export takes only flags"}
@@ -614,9 +611,6 @@ func openArchiveReadOnly(path string, stderr io.Writer) (*store.DB, error) {
 	}
 	db, err := store.Open(path, &store.Options{ReadOnly: true})
 	if err != nil {
-		if errors.Is(err, store.ErrLocked) {
-			return nil, fmt.Errorf("%w: %w", errLocked, err)
-		}
 		return nil, err
 	}
 	if s := db.FromSnapshot(); s != nil {

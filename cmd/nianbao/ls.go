@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,11 +37,8 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	agency := fs.String("agency", "", "only agencies whose name contains `TEXT` (or whose organ code is TEXT)")
 	year := fs.Int("year", 0, "only reports for statistics year `Y`")
 	fs.Usage = func() { fmt.Fprint(stderr, lsHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{msg: err.Error()}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "ls takes only flags"}

@@ -30,11 +30,8 @@ func runParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	format := fs.String("format", "json", "output format: json or csv")
 	fs.Usage = func() { fmt.Fprint(stderr, parseHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{msg: err.Error()}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if *format != "json" && *format != "csv" {
 		return usageError{msg: fmt.Sprintf("unknown --format %q", *format), hint: "use json or csv"}

@@ -66,11 +66,8 @@ func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	dryRun := fs.Bool("dry-run", false, "count what would change; write nothing")
 	verbose := fs.Bool("v", false, "list every parse error and unchanged report on stderr")
 	fs.Usage = func() { fmt.Fprint(stderr, reparseHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{msg: err.Error()}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "reparse takes only flags"}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -121,7 +122,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &ue):
 		return exitUsage
-	case errors.Is(err, store.ErrLocked), errors.Is(err, errLocked):
+	case errors.Is(err, store.ErrLocked):
 		return exitLocked
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
@@ -131,13 +132,22 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
-// errLocked is the old placeholder for store.ErrLocked, which exitCode now
-// checks itself; wrapping a store error in it is no longer needed.
-var errLocked = errors.New("database is locked")
-
 func errorMessage(err error) string {
 	if errors.Is(err, errSilent) {
 		return ""
 	}
 	return strings.TrimSpace(err.Error())
+}
+
+// parseFlags parses a subcommand's flags. done is true when the command
+// must return at once, with err: nil after -h (the help was printed), a
+// usageError for a bad flag.
+func parseFlags(fs *flag.FlagSet, args []string) (done bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return true, usageError{msg: err.Error()}
+	}
+	return false, nil
 }

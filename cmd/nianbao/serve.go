@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -80,11 +79,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	now := fs.Bool("now", false, "crawl every site at start-up, then follow the schedule")
 	verbose := fs.Bool("v", false, "log every fetch and report of scheduled crawls to stderr")
 	fs.Usage = func() { fmt.Fprint(stderr, serveHelp); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{msg: err.Error()}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "nianbao serve takes flags only"}
