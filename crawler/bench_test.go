@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime/metrics"
 	"sync/atomic"
 	"testing"
@@ -16,21 +14,7 @@ import (
 // benchPortal serves a column of n report pages (real fixture pages, each
 // made unique) on list pages of 20 links with TRS createPageHTML pagination.
 func benchPortal(b *testing.B, n int, nextLinks bool) *portal {
-	files, _ := filepath.Glob("../../shared/fixtures/html/*.html")
-	if len(files) == 0 {
-		files, _ = filepath.Glob("/work/shared/fixtures/html/*.html")
-	}
-	var pages [][]byte
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		pages = append(pages, data)
-	}
-	if len(pages) == 0 {
-		pages = [][]byte{[]byte(reportPage("2024年政府信息公开工作年度报告", ""))}
-	}
+	_, pages := realPages(b)
 	p := newPortal(b)
 	p.mux.HandleFunc("/nb/content/", func(w http.ResponseWriter, r *http.Request) {
 		var i int

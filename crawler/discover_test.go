@@ -3,8 +3,6 @@ package crawler
 import (
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -263,24 +261,18 @@ func TestScanReport_MatchesScanHTML(t *testing.T) {
 }
 
 func TestScanReport_RealPages(t *testing.T) {
-	files, _ := filepath.Glob("/work/shared/fixtures/html/*.html")
-	if len(files) == 0 {
-		t.Skip("no fixture pages")
-	}
-	for _, f := range files {
-		doc, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	names, pages := realPages(t)
+	for i, doc := range pages {
+		f := names[i]
 		doc = decodeWith(doc, detectCharset(doc, "text/html"))
 		want, got := scanHTML(doc), scanReport(doc)
 		if got.title != want.title || len(got.links) != len(want.links) {
-			t.Errorf("%s: title %q / %q, %d / %d links", filepath.Base(f), got.title, want.title, len(got.links), len(want.links))
+			t.Errorf("%s: title %q / %q, %d / %d links", f, got.title, want.title, len(got.links), len(want.links))
 			continue
 		}
 		for i := range got.links {
 			if got.links[i].href != want.links[i].href || got.links[i].text != want.links[i].text {
-				t.Errorf("%s: link %d: %+v, want %+v", filepath.Base(f), i, got.links[i], want.links[i])
+				t.Errorf("%s: link %d: %+v, want %+v", f, i, got.links[i], want.links[i])
 				break
 			}
 		}
@@ -288,11 +280,8 @@ func TestScanReport_RealPages(t *testing.T) {
 }
 
 func BenchmarkScan(b *testing.B) {
-	files, _ := filepath.Glob("/work/shared/fixtures/html/*.html")
-	if len(files) == 0 {
-		b.Skip("no fixture pages")
-	}
-	doc, _ := os.ReadFile(files[0])
+	_, pages := realPages(b)
+	doc := pages[0]
 	b.Run("Tokenizer", func(b *testing.B) {
 		b.SetBytes(int64(len(doc)))
 		for b.Loop() {

@@ -198,7 +198,8 @@ func processCPU() time.Duration {
 // TestServeBenchPortal serves the benchmark portal for measuring the
 // nianbao binary itself (pages/s and peak RSS with /usr/bin/time -v) when
 // NIANBAO_BENCH_PORTAL=ADDR is set; it writes a matching config to
-// NIANBAO_BENCH_CONFIG (default /tmp/nianbao-bench.yaml) and serves for
+// NIANBAO_BENCH_CONFIG (default nianbao-bench.yaml in the temporary
+// directory) and serves for
 // NIANBAO_BENCH_SERVE (default 2m):
 //
 //	NIANBAO_BENCH_PORTAL=127.0.0.1:38200 go test ./cmd/nianbao -run TestServeBenchPortal &
@@ -208,7 +209,7 @@ func TestServeBenchPortal(t *testing.T) {
 	if addr == "" {
 		t.Skip("set NIANBAO_BENCH_PORTAL=127.0.0.1:PORT to serve the benchmark portal")
 	}
-	cfgPath := cmp.Or(os.Getenv("NIANBAO_BENCH_CONFIG"), "/tmp/nianbao-bench.yaml")
+	cfgPath := cmp.Or(os.Getenv("NIANBAO_BENCH_CONFIG"), filepath.Join(os.TempDir(), "nianbao-bench.yaml"))
 	serve, err := time.ParseDuration(cmp.Or(os.Getenv("NIANBAO_BENCH_SERVE"), "2m"))
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +218,7 @@ func TestServeBenchPortal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf("db: /tmp/nianbao-bench.db\ndelay: 0s\nparallelism: 8\nsites:\n  - name: 湛江市司法所\n    start: [\"http://%s%s\"]\n", ln.Addr(), benchColumn)
+	cfg := fmt.Sprintf("db: %s\ndelay: 0s\nparallelism: 8\nsites:\n  - name: 湛江市司法所\n    start: [\"http://%s%s\"]\n", filepath.Join(os.TempDir(), "nianbao-bench.db"), ln.Addr(), benchColumn)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

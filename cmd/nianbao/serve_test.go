@@ -151,7 +151,7 @@ func TestServe_EndToEnd(t *testing.T) {
 		}
 	}
 	if bin == "" {
-		t.Skip("chromium is not installed (apt-get install chromium): skipping the browser end-to-end test of serve")
+		skipOrFailInCI(t, "chromium is not installed (apt-get install chromium): skipping the browser end-to-end test of serve")
 	}
 	portal, err := newDemoPortal()
 	if err != nil {
