@@ -187,3 +187,43 @@ func BenchmarkIndicators(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
 }
+
+// BenchmarkSiblings indexes one year of 100,000 reports (every 50th a copy
+// of another's prose, and a crowd of 2,000 near-identical template
+// reports) and resolves every report's best match: the memory bound of
+// copy_sibling. go test ./parser/panel -run '^$' -bench Siblings -benchtime 2x
+func BenchmarkSiblings(b *testing.B) {
+	const n = 100_000
+	outline := func(i int) *parser.Outline {
+		o := benchOutline(i * 5) // organ i, year 2020
+		if i >= 10_000 && i < 12_000 {
+			// A template filled in by 2,000 towns: all bins but one equal.
+			o = benchOutline(0)
+			o.MinHash = append([]byte{}, o.MinHash...)
+			binary.LittleEndian.PutUint16(o.MinHash[2*(i%parser.MinHashBins):], uint16(i))
+		}
+		return o
+	}
+	var peak uint64
+	found := 0
+	for b.Loop() {
+		found = 0
+		peak = max(peak, peakHeap(func() {
+			sib := NewSiblings(Options{})
+			for i := range n {
+				sib.Add(&Entry{AgencyID: "g" + strconv.Itoa(i), Agency: "生成市第" + strconv.Itoa(i) + "局", Year: 2020,
+					Report: &parser.Report{Outline: outline(i)}})
+			}
+			for i := range n {
+				if _, ok := sib.Match(&Entry{AgencyID: "g" + strconv.Itoa(i), Year: 2020}); ok {
+					found++
+				}
+			}
+		}))
+	}
+	if want := 2*(n/50) + 2000; found < want-200 || found > want+200 {
+		b.Fatalf("%d reports with a sibling, want about %d", found, want)
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "reports/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+}

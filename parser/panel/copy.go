@@ -117,11 +117,14 @@ func proseSimilar(a, b *parser.Outline, minShingles int) (float64, bool) {
 // share a band with probability 1 − (1 − 0.9⁸)¹⁶ ≈ 0.9999, and ones at
 // 0.5 with 0.06; candidates are then compared on all 128 bins. Reports
 // with identical fingerprints are grouped first, so that a hundred copies
-// of one text cost one comparison per band, not ten thousand.
+// of one text cost one comparison per band, not ten thousand, and a
+// member of a crowded band bucket is compared with at most 64 others of
+// it (maxBucketPeers).
 //
-// Memory: about 300 bytes per report added (its 256-byte fingerprint, its
-// names, the per-band sort keys while resolving), i.e. about 30 MB for a
-// year of 100,000 reports; reports without enough prose are not kept.
+// Memory: about 430 bytes per report indexed (its 256-byte fingerprint,
+// its names and key), i.e. about 43 MB live for a year of 100,000
+// reports, plus 16 bytes per report while resolving; reports without
+// enough prose are not kept. BenchmarkSiblings measures it.
 // Add and Match must not be called concurrently.
 type Siblings struct {
 	threshold   float64
@@ -217,9 +220,16 @@ func (s *Siblings) Match(e *Entry) (SiblingMatch, bool) {
 }
 
 const (
-	lshBands = 16
-	lshRows  = parser.MinHashBins / lshBands // 8 bins per band
-	sigBytes = 2 * parser.MinHashBins
+	// maxBucketPeers bounds the work on a band bucket that many distinct
+	// fingerprints share (thousands of towns filling in one template):
+	// each member is compared with the next maxBucketPeers members only,
+	// so that resolving stays linear. Every member still meets a
+	// near-identical peer if it has one in the bucket; Others may then
+	// undercount.
+	maxBucketPeers = 64
+	lshBands       = 16
+	lshRows        = parser.MinHashBins / lshBands // 8 bins per band
+	sigBytes       = 2 * parser.MinHashBins
 )
 
 func (ys *yearSet) sig(i int32) []byte { return ys.sigs[int(i)*sigBytes : int(i+1)*sigBytes] }
@@ -256,7 +266,15 @@ func (ys *yearSet) resolve(threshold float64) {
 		keys[i] = keyed{hashBytes(ys.sig(int32(i))), int32(i)}
 	}
 	slices.SortFunc(keys, func(a, b keyed) int { return cmp.Or(cmp.Compare(a.h, b.h), cmp.Compare(a.i, b.i)) })
-	members := map[int32][]int32{} // representative → its group, in index order
+	// groups maps the representative of each group of two or more
+	// identical fingerprints to its members; a report alone is its own.
+	groups := map[int32][]int32{}
+	members := func(r int32) []int32 {
+		if g, ok := groups[r]; ok {
+			return g
+		}
+		return []int32{r}
+	}
 	var reps []int32
 	for lo := 0; lo < n; {
 		hi := lo + 1
@@ -271,24 +289,22 @@ func (ys *yearSet) resolve(threshold float64) {
 			placed := false
 			for _, r := range groupReps {
 				if bytes.Equal(ys.sig(r), ys.sig(i)) {
-					members[r] = append(members[r], i)
+					if groups[r] == nil {
+						groups[r] = []int32{r}
+					}
+					groups[r] = append(groups[r], i)
 					placed = true
 					break
 				}
 			}
 			if !placed {
 				groupReps = append(groupReps, i)
-				members[i] = []int32{i}
 			}
 		}
 		reps = append(reps, groupReps...)
 		lo = hi
 	}
-	for _, r := range reps {
-		g := members[r]
-		if len(g) < 2 {
-			continue
-		}
+	for _, g := range groups {
 		for x, i := range g {
 			j := g[0]
 			if x == 0 {
@@ -299,7 +315,6 @@ func (ys *yearSet) resolve(threshold float64) {
 	}
 
 	// LSH over the distinct fingerprints.
-	seen := map[[2]int32]bool{}
 	bk := make([]keyed, len(reps))
 	for band := range lshBands {
 		for k, r := range reps {
@@ -313,22 +328,33 @@ func (ys *yearSet) resolve(threshold float64) {
 				hi++
 			}
 			for x := lo; x < hi; x++ {
-				for y := x + 1; y < hi; y++ {
+				for y := x + 1; y < hi && y <= x+maxBucketPeers; y++ {
 					a, b := bk[x].i, bk[y].i
-					if seen[[2]int32{a, b}] {
-						continue
+					if ys.collideBefore(a, b, band) {
+						continue // compared in an earlier band
 					}
-					seen[[2]int32{a, b}] = true
 					sim := similarity(ys.sig(a), ys.sig(b))
 					if sim < thr {
 						continue
 					}
-					ys.link(members[a], members[b], sim)
+					ys.link(members(a), members(b), sim)
 				}
 			}
 			lo = hi
 		}
 	}
+}
+
+// collideBefore reports whether a and b share one of the bands before
+// band: their pair was then compared there, and need not be again.
+func (ys *yearSet) collideBefore(a, b int32, band int) bool {
+	sa, sb := ys.sig(a), ys.sig(b)
+	for k := range band {
+		if bytes.Equal(sa[k*lshRows*2:(k+1)*lshRows*2], sb[k*lshRows*2:(k+1)*lshRows*2]) {
+			return true
+		}
+	}
+	return false
 }
 
 // link records that every report of group a matches every report of group
