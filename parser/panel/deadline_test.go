@@ -190,6 +190,13 @@ func TestDateMoved_Versions(t *testing.T) {
 	if !ok || s.Detail != want {
 		t.Errorf("date_moved = %q\nwant %q", s.Detail, want)
 	}
+	// Versions loaded without their reports, with the dates they printed.
+	e.Versions[0].Report, e.Versions[0].Published = nil, "2025-01-20"
+	e.FirstSeen = time.Time{}
+	s, ok = signal(New(Options{}).Analyze([]*Entry{e}, nil)[0], SignalDateMoved)
+	if want := "version 1 printed 2025-01-20, version 2 (stored 2025-02-15) prints 2025-02-15"; !ok || s.Detail != want {
+		t.Errorf("date_moved = %q\nwant %q", s.Detail, want)
+	}
 }
 
 func TestOptions_Validate(t *testing.T) {
@@ -205,6 +212,38 @@ func TestOptions_Validate(t *testing.T) {
 	for _, s := range []string{`site "某县": department: deadline "1-28": want MM-DD or none`, `unknown organ type "bureau"`, "copy threshold 1.5"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("error %q does not say %q", err, s)
+		}
+	}
+}
+
+// TestTimeliness_Fixtures: real reports against their deadlines.
+func TestTimeliness_Fixtures(t *testing.T) {
+	tests := []struct {
+		file     string
+		override map[OrganType]string
+		organ    OrganType
+		deadline string
+		daysLate int
+		late     bool
+	}{
+		// A department, published 27 January 2025: four days early.
+		{"pingtan-shichangjianguanju-2024.html", nil, Department, "2025-01-31", -4, false},
+		// The same under a city's stricter rule (20 January): a week late.
+		{"pingtan-shichangjianguanju-2024.html", map[OrganType]string{Department: "01-20"}, Department, "2025-01-20", 7, true},
+		{"pingtan-xingzhengshenpiju-2023.html", nil, Department, "2024-01-31", -1, false},
+		// A 片区管理局 (zone authority): no national deadline.
+		{"pingtan-junshanpianqu-2023.html", nil, Other, "", 0, false},
+		// 2018: every organ by 31 March (条例 2007 art. 31).
+		{"pingtan-gonganju-2018.html", nil, Department, "2019-03-31", -74, false},
+	}
+	for _, tt := range tests {
+		e := entry(parseFixture(t, tt.file), "平潭")
+		a := New(Options{Deadlines: map[string]map[OrganType]string{"平潭": tt.override}})
+		res := a.Analyze([]*Entry{e}, nil)[0]
+		tm := res.Timeliness
+		if res.Organ.Type != tt.organ || tm.Deadline != tt.deadline || tm.DaysLate != tt.daysLate || tm.Late != tt.late || res.Has(SignalLate) != tt.late {
+			t.Errorf("%s: %s (%s), deadline %q, %d days late (%v); want %s, %q, %d (%v)",
+				tt.file, res.Organ.Type, res.Organ.Rule, tm.Deadline, tm.DaysLate, tm.Late, tt.organ, tt.deadline, tt.daysLate, tt.late)
 		}
 	}
 }

@@ -64,8 +64,19 @@ type Version struct {
 	// re-parsing the same captures with newer rules is not a revision.
 	Captures      []string
 	ParserVersion string
+	// Published is the publication date the version printed; "" means
+	// Report.Published (set it when Report is not loaded).
+	Published string
 	// Report is the version's parsed report; nil when not loaded.
 	Report *parser.Report
+}
+
+// published returns the date the version printed.
+func (v Version) published() string {
+	if v.Published == "" && v.Report != nil {
+		return v.Report.Published
+	}
+	return v.Published
 }
 
 // Key returns the key that identifies the entry's organ: AgencyID when

@@ -151,14 +151,15 @@ func dateSignals(e *Entry, t Timeliness) []Signal {
 	// Dates printed by successive versions.
 	last, lastN := "", 0
 	for _, v := range e.Versions {
-		if v.Report == nil || !validDate(v.Report.Published) {
+		p := v.published()
+		if !validDate(p) {
 			continue
 		}
-		if last != "" && v.Report.Published != last {
+		if last != "" && p != last {
 			moved = append(moved, fmt.Sprintf("version %d printed %s, version %d (stored %s) prints %s",
-				lastN, last, v.N, v.StoredAt.In(cst).Format("2006-01-02"), v.Report.Published))
+				lastN, last, v.N, v.StoredAt.In(cst).Format("2006-01-02"), p))
 		}
-		last, lastN = v.Report.Published, v.N
+		last, lastN = p, v.N
 	}
 	if c := claimOf(t); c != "" && !t.FirstSeen.IsZero() && c > day(t.FirstSeen) {
 		moved = append(moved, fmt.Sprintf("the page is dated %s, later than our first capture of it on %s CST",
