@@ -35,9 +35,6 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// ErrOptions is returned by Validate for invalid options.
-var ErrOptions = errors.New("panel: invalid options")
-
 // Validate checks the deadline overrides and thresholds; the error names
 // the site and organ type.
 func (o Options) Validate() error {

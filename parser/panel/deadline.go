@@ -2,7 +2,6 @@ package panel
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -200,6 +199,3 @@ func claimOf(t Timeliness) string {
 	}
 	return ""
 }
-
-// itoa is strconv.Itoa, short.
-func itoa(n int) string { return strconv.Itoa(n) }
