@@ -109,9 +109,10 @@ func (a *Analyzer) Deadline(site string, year int, organ OrganType) (date, rule 
 
 // Analyze computes a Result for every entry, in the order given. Each
 // entry is compared with the entry of the same organ (Key) for the year
-// before, when entries holds it: pass one agency's reports together (the
-// store's agency/year order gives them so), never the whole archive at
-// once. sib, when not nil, supplies copy_sibling (see Siblings: all
+// before, when entries holds it and both are Identified (an unidentified
+// report's name is its site's, shared by unrelated reports): pass one
+// agency's reports together (the store's agency/year order gives them
+// so), never the whole archive at once. sib, when not nil, supplies copy_sibling (see Siblings: all
 // reports of the years concerned must have been added to it first).
 // Entries without a Report are skipped.
 func (a *Analyzer) Analyze(entries []*Entry, sib *Siblings) []Result {
@@ -134,7 +135,12 @@ func (a *Analyzer) Analyze(entries []*Entry, sib *Siblings) []Result {
 		if e == nil || e.Report == nil {
 			continue
 		}
-		prev := byYear[yk{e.Key(), e.Year - 1}]
+		var prev *Entry
+		if e.Identified {
+			if p := byYear[yk{e.Key(), e.Year - 1}]; p != nil && p.Identified {
+				prev = p
+			}
+		}
 		out = append(out, a.analyze(e, prev, sib))
 	}
 	return out

@@ -194,3 +194,23 @@ func TestAnalyze_NilAndEmpty(t *testing.T) {
 		t.Error("checks_failed on an empty report")
 	}
 }
+
+// TestAnalyze_UnidentifiedNotPaired: two reports under a site's fallback
+// name are not one organ's consecutive years.
+func TestAnalyze_UnidentifiedNotPaired(t *testing.T) {
+	p22 := page{Agency: "生成市门户网站", Year: 2022, Prose: prose(40, 12), T3: activeT3}
+	p23 := p22
+	p23.Year = 2023
+	es := organYears(t, "", p22, p23)
+	for _, e := range es {
+		e.Identified = false
+	}
+	res := New(Options{}).Analyze(es, nil)
+	if res[1].Has(SignalCopyPreviousYear) || indicator(t, res[1].Indicators, "yoy.received").Reason != "no report for 2022" {
+		t.Errorf("unidentified reports paired: %v", res[1].Signals)
+	}
+	es[0].Identified, es[1].Identified = true, true
+	if res := New(Options{}).Analyze(es, nil); !res[1].Has(SignalCopyPreviousYear) {
+		t.Errorf("identified: %v", signalIDs(res[1]))
+	}
+}
