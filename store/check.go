@@ -50,7 +50,8 @@ type Problem struct {
 	SHA256 string
 	// Site is the URL's site, from its crawl state or capture.
 	Site string
-	// Current is set when SHA256 is the body the URL's crawl state names.
+	// Current is set when SHA256 is the body the URL's crawl state names,
+	// or the URL has no crawl state.
 	Current bool
 	// DocKind is what the URL is to the crawl: from its crawl state or
 	// outcome when recorded, else "attachment" when a report page's crawl
@@ -324,10 +325,12 @@ func unsettled(ctx context.Context, tx *bolt.Tx, refs map[string]versionRef) (un
 		if o.Result != ResultDeferred {
 			continue
 		}
-		current := false
+		// Current unless the URL's crawl state names another body (a crawl
+		// interrupted before it recorded the URL's state left none).
+		current := true
 		if uv := tx.Bucket(bucketURLs).Get([]byte(o.URL)); uv != nil {
 			var s urlValue
-			current = json.Unmarshal(uv, &s) == nil && s.SHA256 == o.SHA256
+			current = json.Unmarshal(uv, &s) != nil || s.SHA256 == "" || s.SHA256 == o.SHA256
 		}
 		var site string
 		if cv := caps.Get(k[:32]); cv != nil {
