@@ -134,6 +134,11 @@ func (db *DB) Check(ctx context.Context) ([]Problem, error) {
 		}); err != nil {
 			return err
 		}
+		us, err := unsettled(ctx, tx, refs)
+		if err != nil {
+			return err
+		}
+		probs = append(probs, us.probs...)
 		// Every outcome: a report outcome's version exists; remember which
 		// bodies have one.
 		hasOutcome := map[string]bool{} // raw sha
@@ -153,15 +158,12 @@ func (db *DB) Check(ctx context.Context) ([]Problem, error) {
 				}
 				rk, err := reportKey(o.Agency, o.Year)
 				if err != nil || o.Version < 1 || counts[string(rk)] < o.Version {
-					probs = append(probs, Problem{Kind: ProblemBadOutcome, URL: o.URL, SHA256: o.SHA256, Agency: o.Agency, Year: o.Year, Version: o.Version})
+					cur, ok := us.states[o.URL]
+					probs = append(probs, Problem{Kind: ProblemBadOutcome, URL: o.URL, SHA256: o.SHA256, Agency: o.Agency, Year: o.Year, Version: o.Version,
+						Current: !ok || cur == "" || cur == o.SHA256, DocKind: cmp.Or(o.Kind, "report"), Parent: o.Parent})
 				}
 			}
 		}
-		us, err := unsettled(ctx, tx, refs)
-		if err != nil {
-			return err
-		}
-		probs = append(probs, us.probs...)
 		// Bodies that are no URL's current one.
 		c := tx.Bucket(bucketCaptures).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -252,6 +254,8 @@ type unsettledScan struct {
 	// parents maps an attachment URL to the report page whose crawl state
 	// links it.
 	parents map[string]string
+	// states maps every URL with a crawl state to the body it names.
+	states map[string]string
 }
 
 // unsettled scans the crawl states for current bodies that are stored
@@ -259,7 +263,7 @@ type unsettledScan struct {
 // body when refs knows one) and the outcomes for deferred ones
 // (ProblemDeferred).
 func unsettled(ctx context.Context, tx *bolt.Tx, refs map[string]versionRef) (unsettledScan, error) {
-	scan := unsettledScan{current: map[string]bool{}, parents: map[string]string{}}
+	scan := unsettledScan{current: map[string]bool{}, parents: map[string]string{}, states: map[string]string{}}
 	caps, ob := tx.Bucket(bucketCaptures), tx.Bucket(bucketOutcomes)
 	var states []URLState
 	c := tx.Bucket(bucketURLs).Cursor()
@@ -271,6 +275,7 @@ func unsettled(ctx context.Context, tx *bolt.Tx, refs map[string]versionRef) (un
 		if err := json.Unmarshal(v, &uv); err != nil {
 			return scan, fmt.Errorf("url state %s: decode: %w: %w", k, ErrCorrupt, err)
 		}
+		scan.states[uv.URL] = uv.SHA256
 		for _, a := range uv.Attachments {
 			if _, ok := scan.parents[a]; !ok {
 				scan.parents[a] = uv.URL

@@ -136,6 +136,10 @@ type reparser struct {
 	out     io.Writer
 	errOut  io.Writer
 
+	// always records each body's outcome, even over one recorded before
+	// (check --repair of an outcome naming a missing version).
+	always bool
+
 	counts   reparseCounts
 	failures []store.URLFailure
 	// latest holds the digest and cell count of each report's latest
@@ -152,27 +156,9 @@ type latestInfo struct {
 func reportID(agency string, year int) string { return fmt.Sprintf("%s\x00%d", agency, year) }
 
 func (rp *reparser) run(ctx context.Context) error {
-	// Which captures do the latest versions come from, and which only
-	// superseded ones?
-	rp.latest = map[string]latestInfo{}
-	latestOf := map[string][]string{} // capture → report IDs whose latest version it made
-	old := map[string]bool{}
-	err := rp.db.ForEachReport(ctx, store.Filter{}, func(rec *store.ReportRecord) error {
-		id := reportID(rec.Agency, rec.Year)
-		v := rec.Latest()
-		rp.latest[id] = latestInfo{digest: v.Digest, cells: len(v.Report.Cells), n: v.N}
-		for _, c := range v.Captures {
-			latestOf[c] = append(latestOf[c], id)
-		}
-		for _, ov := range rec.Versions[:len(rec.Versions)-1] {
-			for _, c := range ov.Captures {
-				old[c] = true
-			}
-		}
-		return nil
-	})
+	latestOf, old, err := rp.loadLatest(ctx)
 	if err != nil {
-		return fmt.Errorf("read reports: %w", err)
+		return err
 	}
 	var linked, unlinked []store.Capture
 	err = rp.db.Captures(ctx, func(c store.Capture) error {
@@ -209,6 +195,33 @@ func (rp *reparser) run(ctx context.Context) error {
 	return nil
 }
 
+// loadLatest fills rp.latest and returns which captures the latest
+// versions come from (capture → report IDs) and which only superseded
+// versions.
+func (rp *reparser) loadLatest(ctx context.Context) (latestOf map[string][]string, old map[string]bool, err error) {
+	rp.latest = map[string]latestInfo{}
+	latestOf = map[string][]string{} // capture → report IDs whose latest version it made
+	old = map[string]bool{}
+	err = rp.db.ForEachReport(ctx, store.Filter{}, func(rec *store.ReportRecord) error {
+		id := reportID(rec.Agency, rec.Year)
+		v := rec.Latest()
+		rp.latest[id] = latestInfo{digest: v.Digest, cells: len(v.Report.Cells), n: v.N}
+		for _, c := range v.Captures {
+			latestOf[c] = append(latestOf[c], id)
+		}
+		for _, ov := range rec.Versions[:len(rec.Versions)-1] {
+			for _, c := range ov.Captures {
+				old[c] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read reports: %w", err)
+	}
+	return latestOf, old, nil
+}
+
 // one re-parses capture c. linked says a report's latest version was made
 // from it. Unless dry-running, what it decides is recorded as the body's
 // outcome at c.URL (store.Outcome) when it stores a version, or when no
@@ -233,7 +246,7 @@ func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error
 	}
 	// record writes outcome (with the report to store, if any).
 	record := func(r *parser.Report) (store.DocumentResult, error) {
-		if rp.dryRun || (r == nil && len(outs) > 0) {
+		if rp.dryRun || (r == nil && len(outs) > 0 && !rp.always) {
 			return store.DocumentResult{}, nil
 		}
 		res, err := rp.db.PutDocuments([]store.Document{{Capture: store.Capture{SHA256: c.SHA256, URL: c.URL}, Report: r, Outcome: outcome}})
