@@ -33,7 +33,9 @@ numbers changed. Sites run in parallel (concurrent_sites in the config).
 On a terminal a progress line shows pages, reports, failures and the site
 being crawled; otherwise progress goes to stderr as log lines. A summary
 per site is printed at the end. Ctrl-C stops cleanly; the next crawl resumes
-the unfinished queue. URLs that failed are retried by the next crawl.
+the unfinished queue. URLs that failed are retried by the next crawl. Before
+fetching, a crawl parses again, from the archive, any body archived without a
+recorded outcome (a killed crawl, an older nianbao; see 'nianbao check').
 
 Exit status:
   0    every site was crawled and every URL fetched

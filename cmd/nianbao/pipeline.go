@@ -95,6 +95,7 @@ type deferredReport struct {
 	site    string
 	report  *parser.Report
 	capture string
+	reread  bool // read back from the archive (handleOptions.reread)
 }
 
 // siteResult counts the reports of one site in one run.
@@ -143,6 +144,10 @@ type handleOptions struct {
 	// force: parse even when the body has a final outcome at its URL
 	// (check --repair of an outcome that names a missing version).
 	force bool
+	// reread: the document was read back from the archive, not fetched;
+	// its report is counted as new or changed but not as found (the crawl
+	// counts its URL when it answers 304).
+	reread bool
 }
 
 func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOptions) error {
@@ -288,12 +293,12 @@ func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOpt
 	}
 	if outcome.Result == store.ResultDeferred {
 		p.mu.Lock()
-		p.deferred[doc.URL] = deferredReport{site: doc.Site, report: r, capture: doc.SHA256}
+		p.deferred[doc.URL] = deferredReport{site: doc.Site, report: r, capture: doc.SHA256, reread: o.reread}
 		p.mu.Unlock()
 		return nil
 	}
 	p.mu.Lock()
-	p.count(doc.Site, res.Report)
+	p.count(doc.Site, res.Report, !o.reread)
 	p.mu.Unlock()
 	p.log.Debug("report", "site", doc.Site, "agency", r.Agency, "year", r.Year, "format", r.Format, "version", res.Report.Version, "changed", res.Report.Changed, "url", doc.URL)
 	return nil
@@ -412,7 +417,7 @@ func (p *pipeline) reread(ctx context.Context, site, url, sha string, kind crawl
 	doc := crawler.Document{Site: site, Kind: kind, URL: url, FinalURL: finalURL, Status: c.Status, ContentType: c.ContentType,
 		ETag: c.ETag, LastModified: c.LastModified, FetchedAt: c.FetchedAt, Body: body, SHA256: sha, Parent: parent,
 		Title: c.Title, Published: c.Published}
-	return p.handle(ctx, doc, handleOptions{force: force})
+	return p.handle(ctx, doc, handleOptions{force: force, reread: true})
 }
 
 // settleURL makes sure a URL that answered 304 has the outcome of the body
@@ -457,10 +462,13 @@ func parsedOutcome(o store.Outcome) (known, noTables bool) {
 	return true, true
 }
 
-// count adds a PutReport outcome to the site's counters; p.mu must be held.
-func (p *pipeline) count(site string, res store.PutResult) {
+// count adds a PutReport outcome to the site's counters (found: also
+// as a report document seen); p.mu must be held.
+func (p *pipeline) count(site string, res store.PutResult, found bool) {
 	s := p.site(site)
-	s.Found++
+	if found {
+		s.Found++
+	}
 	switch {
 	case res.Created:
 		s.New++
@@ -614,7 +622,8 @@ func (p *pipeline) finish(ctx context.Context, interrupted bool) (map[string]*si
 		p.mu.Lock()
 		for i, d := range docs {
 			if d.Report != nil {
-				p.count(p.deferred[urls[i]].site, res[i].Report)
+				d := p.deferred[urls[i]]
+				p.count(d.site, res[i].Report, !d.reread)
 			}
 		}
 		p.mu.Unlock()
