@@ -44,27 +44,33 @@ func TestMain(m *testing.M) {
 
 // childCrawl runs 'nianbao crawl' on config and db. stop is "POINT:N" or
 // "": at the Nth call of the pipeline's or crawl state's hook at POINT
-// (see pipeline.hook) it prints "stopped POINT N" and sleeps, waiting for
-// the parent's SIGKILL.
+// (see pipeline.hook) it prints "stopped POINT N" and waits for the
+// parent's SIGKILL. From then on every hook call blocks, so the other
+// workers stop writing within one document however late the kill comes.
 func childCrawl(config, db, stop string) int {
 	point, nth := "", 0
 	if stop != "" {
 		p, n, _ := strings.Cut(stop, ":")
 		point, nth = p, atoiOr(n, 1)
 	}
-	var mu sync.Mutex // protects calls
-	calls := 0
+	var mu sync.Mutex // protects calls and stopped
+	calls, stopped := 0, false
 	hook := func(at string) {
-		if at != point {
-			return
-		}
 		mu.Lock()
-		calls++
-		hit := calls == nth
+		if stopped {
+			mu.Unlock()
+			time.Sleep(time.Hour)
+		}
+		hit := false
+		if at == point {
+			calls++
+			hit = calls == nth
+			stopped = hit
+		}
 		mu.Unlock()
 		if hit {
 			fmt.Printf("stopped %s %d\n", at, nth)
-			time.Sleep(time.Hour) // this goroutine stops here; the parent kills the process
+			time.Sleep(time.Hour) // the parent kills the process meanwhile
 		}
 	}
 	cfg, err := ReadConfig(config)
