@@ -64,6 +64,10 @@ type pipeline struct {
 	// deferred are report pages without tables, by URL, waiting for the
 	// end of the run.
 	deferred map[string]deferredReport
+	// replaced are deferred pages whose URL served another body later in
+	// the run (one settled from an earlier run, then fetched anew); finish
+	// records them as superseded.
+	replaced []deferredReport
 	// sites are the per-site outcome counters.
 	sites map[string]*siteResult
 	// failures are the documents that could not be parsed or keyed.
@@ -92,6 +96,7 @@ type pageEntry struct {
 
 // deferredReport is a report page without tables.
 type deferredReport struct {
+	url     string // set in pipeline.replaced only
 	site    string
 	report  *parser.Report
 	capture string
@@ -173,6 +178,14 @@ func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOpt
 	}
 	counted := parse && (doc.Kind == crawler.KindReport || parent == nil || parent.kind == crawler.KindList)
 
+	p.mu.Lock()
+	if d, ok := p.deferred[doc.URL]; ok && d.capture != doc.SHA256 {
+		// The URL serves another body now: its deferred one is stale.
+		delete(p.deferred, doc.URL)
+		d.url = doc.URL
+		p.replaced = append(p.replaced, d)
+	}
+	p.mu.Unlock()
 	outs, stored, err := p.db.Outcomes(doc.SHA256)
 	if err != nil {
 		return fmt.Errorf("look up %s: %w", doc.URL, err)
@@ -594,7 +607,19 @@ func (p *pipeline) finish(ctx context.Context, interrupted bool) (map[string]*si
 	if interrupted {
 		urls = nil
 	}
+	var docs []store.Document
+	for _, d := range p.replaced {
+		docs = append(docs, store.Document{Capture: store.Capture{SHA256: d.capture, URL: d.url},
+			Outcome: store.Outcome{URL: d.url, Kind: string(crawler.KindReport), RunID: p.runID, Agency: d.report.Agency, Year: d.report.Year,
+				Result: store.ResultSuperseded, Detail: "the URL has since served another body"}})
+	}
+	p.replaced = nil
 	p.mu.Unlock()
+	if len(docs) > 0 {
+		if _, err := p.db.PutDocuments(docs); err != nil {
+			return nil, fmt.Errorf("record %d replaced report pages: %w", len(docs), err)
+		}
+	}
 	if len(urls) > 0 {
 		p.at("finish")
 		sort.Strings(urls)

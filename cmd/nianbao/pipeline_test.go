@@ -191,3 +191,40 @@ func TestPipeline_SettleURL(t *testing.T) {
 		t.Errorf("report after the 304: %d versions, licensing %s", n, cellValue(t, r, "t2", "licensing", "decisions"))
 	}
 }
+
+// TestCrawl_DeferredPageReplaced: a report page left deferred by an
+// interrupted crawl (no tables; its report not decided) serves a new body
+// with tables by the next crawl. The new body makes the report; the stale
+// deferred one must not be stored as a hollow later version.
+func TestCrawl_DeferredPageReplaced(t *testing.T) {
+	_, srv := startPortal(t, nil)
+	dbPath := filepath.Join(t.TempDir(), "nianbao.db")
+	page := srv.URL + reportPaths[0]
+	stale := simplePage("湛江市司法局2025年政府信息公开工作年度报告", "<p>报告正在整理，敬请期待。</p>")
+	func() {
+		db := openRW(t, dbPath)
+		defer db.Close()
+		res, err := db.PutDocuments([]store.Document{{Capture: store.Capture{URL: page, Status: 200, ContentType: "text/html; charset=utf-8", Site: "湛江市司法局",
+			Agency: "湛江市司法局", Title: "湛江市司法局2025年政府信息公开工作年度报告"}, Body: stale,
+			Outcome: store.Outcome{Result: store.ResultDeferred, Kind: "report", Agency: "湛江市司法局", Year: 2025}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetURLState(page, store.URLState{Site: "湛江市司法局", Kind: "report", ETag: `"stale"`, SHA256: res[0].Outcome.SHA256, LastStatus: 200}); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	if code, out, errOut := runNianbao(t, "crawl", "--config", writeConfig(t, srv.URL, "", "湛江市司法局"), "--db", dbPath); code != 0 {
+		t.Fatalf("crawl: exit %d\n%s%s", code, out, errOut)
+	}
+	db := openRO(t, dbPath)
+	r, n := latest(t, db, "湛江市司法局", 2025)
+	if n != 1 || len(r.Cells) == 0 {
+		t.Errorf("湛江市司法局 2025: %d versions, latest with %d cells; want 1 version with the new body's cells", n, len(r.Cells))
+	}
+	if o, err := db.Outcome(hexSHA(stale), page); err != nil || o.Result != store.ResultSuperseded {
+		t.Errorf("the stale page body: outcome %+v, %v; want superseded", o, err)
+	}
+	db.Close()
+	checkArchive(t, dbPath)
+}
