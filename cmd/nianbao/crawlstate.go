@@ -30,6 +30,12 @@ import (
 // which only means that some URLs are fetched again on resume: an entry is
 // removed only together with, or after, the entries its pages added. Flush
 // writes the buffer now; the crawl command calls it after every site.
+//
+// A URL's record (validators, body hash) reaches the store only after the
+// pipeline committed what its body produced (the crawler calls Done after
+// Sink.Handle returned), so a stored record always names a body with an
+// outcome; a 304 can be trusted. For records written by older versions,
+// Done checks every 304 (notModified).
 type storeState struct {
 	db *store.DB
 	// notModified, when set, is called by Done for every URL that answered

@@ -348,6 +348,9 @@ func (p *pipeline) settle(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if len(probs) > 0 {
+		p.log.Warn("settling archived bodies without a final outcome (an interrupted crawl, or an archive of an older nianbao): parsing them from the archive", "bodies", len(probs))
+	}
 	return p.settleProblems(ctx, probs, false)
 }
 
