@@ -150,8 +150,9 @@ func (db *DB) PutCapture(c Capture, body []byte) (isNew bool, err error) {
 	return res[0], nil
 }
 
-// PutCaptures stores many bodies in one transaction (one fsync), which is
-// how a crawler should write a page batch. Bodies are hashed and
+// PutCaptures stores many bodies in one transaction (one fsync). It
+// records no outcome; a crawl writes its bodies with PutDocuments, which
+// stores each body with its report and outcome. Bodies are hashed and
 // compressed in parallel before the transaction starts, and bodies already
 // stored are not compressed again. isNew[i] reports whether items[i] was
 // new (an item repeating an earlier one in the same call is not new).

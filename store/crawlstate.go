@@ -16,6 +16,9 @@ import (
 type URLState struct {
 	URL  string `json:"url"`
 	Site string `json:"site,omitempty"`
+	// Kind is what the URL was to the crawl when last handled: "list",
+	// "report" or "attachment" ("" in files written before it was kept).
+	Kind string `json:"kind,omitempty"`
 	// ETag and LastModified are the validators of the last 200 response,
 	// sent back as If-None-Match / If-Modified-Since.
 	ETag         string `json:"etag,omitempty"`

@@ -46,6 +46,31 @@
 // back to the bytes it came from, and a better parser can be run over the
 // archive (nianbao reparse) without crawling again.
 //
+// # Outcomes
+//
+// Every body fetched from a report page or attachment gets an outcome at
+// its URL (Outcome, keyed by body hash and URL): the report version it
+// made or matched, or the reason it made none (not a report, no year, a
+// parse error, an attachment archived beside a page with tables, a page
+// superseded by its attachment, a duplicate of a body handled at another
+// URL), or "deferred" for a page without tables waiting for its
+// attachments until the end of the crawl run. PutDocuments writes a batch
+// of bodies, their report versions and their outcomes in one transaction,
+// and a crawl records a URL's crawl state (its validators and body hash)
+// only after that transaction committed. So there is no moment at which a
+// URL's validators are stored and what its body produced is not: a crawl
+// that gets 304 for the URL can trust the archive.
+//
+// Archives written before outcomes were recorded can hold exactly that
+// state (a crash between a capture and its report). AdoptVersions records
+// the outcome of every current body a report version was made from,
+// without parsing; Unsettled lists the rest (bodies without an outcome,
+// deferred pages), which the crawl re-parses from the archive before it
+// fetches anything. Check verifies the whole archive (bbolt's Tx.Check,
+// report versions' captures, outcomes) for 'nianbao check'. The outcomes
+// bucket is created by the first read-write Open; no schema change was
+// needed, and readers treat a missing bucket as empty.
+//
 // # Runs and crawl state
 //
 // Each run (BeginRun … FinishRun) records its sites, counts and per-URL

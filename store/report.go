@@ -78,8 +78,14 @@ func (db *DB) encodeVersion(v Version) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return versionBytes(v, db.codec.compress(rj))
+}
+
+// versionBytes encodes v around its report, already marshalled and
+// compressed (preparedReport.zstd).
+func versionBytes(v Version, reportZstd []byte) ([]byte, error) {
 	return json.Marshal(versionValue{V: SchemaVersion, N: v.N, Captures: v.Captures, ParserVersion: v.ParserVersion,
-		StoredAt: v.StoredAt, RunID: v.RunID, Digest: v.Digest, ReportZstd: db.codec.compress(rj)})
+		StoredAt: v.StoredAt, RunID: v.RunID, Digest: v.Digest, ReportZstd: reportZstd})
 }
 
 func (db *DB) decodeVersion(b []byte) (Version, error) {
@@ -150,75 +156,120 @@ func CellsDigest(r *parser.Report) string {
 // writes nothing and returns the existing version number with Changed
 // false. It returns ErrInvalid when r has no agency or no year, or a
 // capture is not a hex SHA-256. r is not modified.
+//
+// PutReport records no outcome; a crawl stores a report together with its
+// capture and outcome with PutDocuments.
 func (db *DB) PutReport(r *parser.Report, captures []string, runID string) (PutResult, error) {
-	if r == nil {
-		return PutResult{}, fmt.Errorf("put report: %w: nil report", ErrInvalid)
+	pr, err := db.prepareReport(r, captures)
+	if err != nil {
+		return pr.result(), err
 	}
-	res := PutResult{Agency: r.Agency, Year: r.Year}
+	var res PutResult
+	err = db.update(func(tx *bolt.Tx) error {
+		var err error
+		res, err = pr.put(tx, runID, time.Now().UTC())
+		return err
+	})
+	if err != nil {
+		return pr.result(), fmt.Errorf("put report %s %d: %w", r.Agency, r.Year, err)
+	}
+	return res, nil
+}
+
+// preparedReport is a report ready to be written: checked, digested and
+// compressed outside any transaction (the expensive part).
+type preparedReport struct {
+	r        *parser.Report
+	rk       []byte
+	captures []string
+	digest   string
+	pv       string // parser version
+	zstd     []byte // the report's JSON, compressed
+}
+
+func (pr preparedReport) result() PutResult {
+	if pr.r == nil {
+		return PutResult{}
+	}
+	return PutResult{Agency: pr.r.Agency, Year: pr.r.Year}
+}
+
+// prepareReport checks r and its captures and encodes r.
+func (db *DB) prepareReport(r *parser.Report, captures []string) (preparedReport, error) {
+	if r == nil {
+		return preparedReport{}, fmt.Errorf("put report: %w: nil report", ErrInvalid)
+	}
+	pr := preparedReport{r: r}
 	if r.Year <= 0 {
-		return res, fmt.Errorf("put report %q: %w: no year", r.Agency, ErrInvalid)
+		return pr, fmt.Errorf("put report %q: %w: no year", r.Agency, ErrInvalid)
 	}
 	rk, err := reportKey(r.Agency, r.Year)
 	if err != nil {
-		return res, fmt.Errorf("put report: %w", err)
+		return pr, fmt.Errorf("put report: %w", err)
 	}
+	pr.rk = rk
 	for _, c := range captures {
 		if _, err := shaKey(c); err != nil {
-			return res, fmt.Errorf("put report %s %d: %w", r.Agency, r.Year, err)
+			return pr, fmt.Errorf("put report %s %d: %w", r.Agency, r.Year, err)
 		}
 	}
-	digest := CellsDigest(r)
-	pv := r.ParserVersion
-	if pv == "" {
-		pv = parser.Version
+	pr.captures = slices.Clone(captures)
+	if pr.captures == nil {
+		pr.captures = []string{}
 	}
-	now := time.Now().UTC()
-	// Encode before the transaction: it is the expensive part.
-	ver := Version{Report: r, Captures: slices.Clone(captures), ParserVersion: pv, StoredAt: now, RunID: runID, Digest: digest}
-	if ver.Captures == nil {
-		ver.Captures = []string{}
+	pr.digest = CellsDigest(r)
+	pr.pv = r.ParserVersion
+	if pr.pv == "" {
+		pr.pv = parser.Version
 	}
-	err = db.update(func(tx *bolt.Tx) error {
-		reps := tx.Bucket(bucketReports)
-		var rv reportValue
-		if v := reps.Get(rk); v != nil {
-			if err := json.Unmarshal(v, &rv); err != nil {
-				return fmt.Errorf("report %s %d: decode: %w: %w", r.Agency, r.Year, ErrCorrupt, err)
-			}
-			if rv.Digest == digest {
-				res.Version = rv.Versions
-				return nil
-			}
-		} else {
-			rv = reportValue{V: SchemaVersion, Agency: r.Agency, Year: r.Year, Created: now}
-			res.Created = true
-		}
-		rv.V = SchemaVersion
-		rv.Versions++
-		rv.Digest = digest
-		rv.Updated = now
-		ver.N = rv.Versions
-		vb, err := db.encodeVersion(ver)
-		if err != nil {
-			return err
-		}
-		rb, err := json.Marshal(rv)
-		if err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketVersions).Put(versionKey(rk, ver.N), vb); err != nil {
-			return err
-		}
-		if err := reps.Put(rk, rb); err != nil {
-			return err
-		}
-		res.Version = ver.N
-		res.Changed = true
-		return nil
-	})
+	rj, err := json.Marshal(r)
 	if err != nil {
-		return PutResult{Agency: r.Agency, Year: r.Year}, fmt.Errorf("put report %s %d: %w", r.Agency, r.Year, err)
+		return pr, fmt.Errorf("put report %s %d: %w", r.Agency, r.Year, err)
 	}
+	pr.zstd = db.codec.compress(rj)
+	return pr, nil
+}
+
+// put writes pr as a new version inside tx unless the latest version has
+// the same digest.
+func (pr preparedReport) put(tx *bolt.Tx, runID string, now time.Time) (PutResult, error) {
+	r := pr.r
+	res := pr.result()
+	reps := tx.Bucket(bucketReports)
+	var rv reportValue
+	if v := reps.Get(pr.rk); v != nil {
+		if err := json.Unmarshal(v, &rv); err != nil {
+			return res, fmt.Errorf("report %s %d: decode: %w: %w", r.Agency, r.Year, ErrCorrupt, err)
+		}
+		if rv.Digest == pr.digest {
+			res.Version = rv.Versions
+			return res, nil
+		}
+	} else {
+		rv = reportValue{V: SchemaVersion, Agency: r.Agency, Year: r.Year, Created: now}
+		res.Created = true
+	}
+	rv.V = SchemaVersion
+	rv.Versions++
+	rv.Digest = pr.digest
+	rv.Updated = now
+	ver := Version{N: rv.Versions, Captures: pr.captures, ParserVersion: pr.pv, StoredAt: now, RunID: runID, Digest: pr.digest}
+	vb, err := versionBytes(ver, pr.zstd)
+	if err != nil {
+		return res, err
+	}
+	rb, err := json.Marshal(rv)
+	if err != nil {
+		return res, err
+	}
+	if err := tx.Bucket(bucketVersions).Put(versionKey(pr.rk, ver.N), vb); err != nil {
+		return res, err
+	}
+	if err := reps.Put(pr.rk, rb); err != nil {
+		return res, err
+	}
+	res.Version = ver.N
+	res.Changed = true
 	return res, nil
 }
 

@@ -53,8 +53,15 @@ var (
 	// that makes Enqueue idempotent and Done O(log n).
 	bucketQueued = []byte("queued")
 
+	// bucketOutcomes: sha256 (32 raw bytes) + URL (UTF-8) → outcomeValue
+	// JSON: what the body produced when fetched from that URL. A body's
+	// outcomes are contiguous. Files written before outcomes existed lack
+	// the bucket until their first read-write Open creates it; readers
+	// treat a missing bucket as empty.
+	bucketOutcomes = []byte("outcomes")
+
 	allBuckets = [][]byte{bucketMeta, bucketCaptures, bucketBodies, bucketReports,
-		bucketVersions, bucketRuns, bucketURLs, bucketQueue, bucketQueued}
+		bucketVersions, bucketRuns, bucketURLs, bucketQueue, bucketQueued, bucketOutcomes}
 )
 
 // Keys in bucketMeta.
@@ -106,6 +113,14 @@ func chunkKey(sum []byte, i int) []byte {
 	k := make([]byte, 0, len(sum)+4)
 	k = append(k, sum...)
 	return binary.BigEndian.AppendUint32(k, uint32(i))
+}
+
+// outcomeKey is the key of the outcome of the body with the given raw hash
+// at url.
+func outcomeKey(sum []byte, url string) []byte {
+	k := make([]byte, 0, len(sum)+len(url))
+	k = append(k, sum...)
+	return append(k, url...)
 }
 
 // shaKey decodes a lower-case hex SHA-256 into the 32-byte key.

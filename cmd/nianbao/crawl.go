@@ -33,7 +33,9 @@ numbers changed. Sites run in parallel (concurrent_sites in the config).
 On a terminal a progress line shows pages, reports, failures and the site
 being crawled; otherwise progress goes to stderr as log lines. A summary
 per site is printed at the end. Ctrl-C stops cleanly; the next crawl resumes
-the unfinished queue. URLs that failed are retried by the next crawl.
+the unfinished queue. URLs that failed are retried by the next crawl. Before
+fetching, a crawl parses again, from the archive, any body archived without a
+recorded outcome (a killed crawl, an older nianbao; see 'nianbao check').
 
 Exit status:
   0    every site was crawled and every URL fetched
@@ -97,12 +99,18 @@ type crawlOutput struct {
 	quietSummary bool
 	// storeOptions, when set, replaces the store options (benchmarks).
 	storeOptions *store.Options
+	// hook, when set (tests only), is called at named points of the
+	// pipeline and the crawl state (see pipeline.hook, storeState.hook).
+	hook func(point string)
 }
 
 // crawlResult is what one crawl did, for callers that print more.
 type crawlResult struct {
 	RunID string
 	Sites []siteSummary
+	// Healed counts archived bodies parsed again because they had no
+	// outcome (an interrupted crawl, an archive of an older nianbao).
+	Healed int
 }
 
 // siteSummary is the outcome of one site.
@@ -152,6 +160,13 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	defer p.Close()
 	state := newStoreState(db)
 	pipe := newPipeline(db, p, runID, logger)
+	pipe.hook, state.hook = out.hook, out.hook
+	state.notModified = func(site string, rec crawler.Record) error { return pipe.settleURL(ctx, site, rec) }
+	// Before anything is fetched: parse again what an interrupted crawl or
+	// an older nianbao left archived without an outcome.
+	if _, err := pipe.settle(ctx); err != nil {
+		return nil, fmt.Errorf("settle the archive: %w", err)
+	}
 
 	jitter := cfg.Delay.D() / 2
 	if jitter == 0 {
@@ -214,7 +229,7 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	gerr := g.Wait()
 	prog.stop()
 	flushErr := state.Flush()
-	results, finErr := pipe.finish(ctx.Err() != nil)
+	results, finErr := pipe.finish(ctx, ctx.Err() != nil)
 	for i := range summaries {
 		if r := results[summaries[i].Name]; r != nil {
 			summaries[i].Reports = *r
@@ -248,7 +263,7 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	}
 	runErr := db.FinishRun(run)
 
-	res := &crawlResult{RunID: runID, Sites: summaries}
+	res := &crawlResult{RunID: runID, Sites: summaries, Healed: pipe.healed}
 	if !out.quietSummary {
 		printCrawlSummary(out.stdout, res, failures, interrupted)
 	}
@@ -343,6 +358,9 @@ func printCrawlSummary(w io.Writer, res *crawlResult, failures []store.URLFailur
 		if s.Stats.Pending > 0 {
 			fmt.Fprintf(w, "%s: %d URLs left in the queue; the next crawl resumes them\n", s.Name, s.Stats.Pending)
 		}
+	}
+	if res.Healed > 0 {
+		fmt.Fprintf(w, "%d archived bodies without a recorded outcome were parsed again from the archive\n", res.Healed)
 	}
 	if interrupted {
 		fmt.Fprintln(w, "Interrupted.")

@@ -82,8 +82,8 @@ func (p *benchPortal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		agency := benchAgency(i)
 		body := seedPage(agency+"2025年政府信息公开工作年度报告", agency, []byte(strings.ReplaceAll(p.seed, "湛江市司法局", agency)))
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Last-Modified", demoModTime.Format(http.TimeFormat))
-		_, _ = w.Write(body)
+		// Last-Modified, and 304 to If-Modified-Since, like a real server.
+		http.ServeContent(w, r, "", demoModTime, bytes.NewReader(body))
 		return
 	}
 	http.NotFound(w, r)

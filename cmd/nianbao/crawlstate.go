@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -29,8 +30,21 @@ import (
 // which only means that some URLs are fetched again on resume: an entry is
 // removed only together with, or after, the entries its pages added. Flush
 // writes the buffer now; the crawl command calls it after every site.
+//
+// A URL's record (validators, body hash) reaches the store only after the
+// pipeline committed what its body produced (the crawler calls Done after
+// Sink.Handle returned), so a stored record always names a body with an
+// outcome; a 304 can be trusted. For records written by older versions,
+// Done checks every 304 (notModified).
 type storeState struct {
 	db *store.DB
+	// notModified, when set, is called by Done for every URL that answered
+	// 304, before its record is buffered: the pipeline makes sure the body
+	// the record names has its outcome (pipeline.settleURL).
+	notModified func(site string, rec crawler.Record) error
+	// hook, when set (tests only), is called with "flushed" after each
+	// batch reached the store.
+	hook func(point string)
 
 	mu sync.Mutex // protects the fields below
 	// queues holds each loaded site's queue: Item.Key() → entry.
@@ -229,7 +243,7 @@ func (s *storeState) Lookup(key string) (crawler.Record, bool, error) {
 			return crawler.Record{}, false, err
 		}
 	}
-	return crawler.Record{Key: key, URL: urlOfKey(key), FetchedAt: us.LastFetched, Status: us.LastStatus,
+	return crawler.Record{Key: key, URL: urlOfKey(key), Kind: crawler.Kind(us.Kind), FetchedAt: us.LastFetched, Status: us.LastStatus,
 		ETag: us.ETag, LastModified: us.LastModified, SHA256: us.SHA256, Failure: us.LastError, Attachments: us.Attachments}, true, nil
 }
 
@@ -298,6 +312,11 @@ func (s *storeState) Enqueue(site string, items []crawler.Item) error {
 
 // Done implements crawler.State.
 func (s *storeState) Done(site string, rec crawler.Record) error {
+	if rec.Status == http.StatusNotModified && s.notModified != nil {
+		if err := s.notModified(site, rec); err != nil {
+			return err
+		}
+	}
 	s.mu.Lock()
 	q, err := s.queue(site)
 	if err != nil {
@@ -316,7 +335,7 @@ func (s *storeState) Done(site string, rec crawler.Record) error {
 		}
 		attempts = prev.Attempts + 1
 	}
-	s.records[rec.Key] = store.URLState{URL: rec.Key, Site: site, ETag: rec.ETag, LastModified: rec.LastModified,
+	s.records[rec.Key] = store.URLState{URL: rec.Key, Site: site, Kind: string(rec.Kind), ETag: rec.ETag, LastModified: rec.LastModified,
 		SHA256: rec.SHA256, LastStatus: rec.Status, LastError: rec.Failure, Attempts: attempts, LastFetched: rec.FetchedAt,
 		Attachments: rec.Attachments}
 	s.changes++
@@ -393,6 +412,9 @@ func (s *storeState) Flush() error {
 				return err
 			}
 		}
+	}
+	if s.hook != nil {
+		s.hook("flushed")
 	}
 	return nil
 }

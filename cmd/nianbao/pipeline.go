@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -20,25 +22,40 @@ import (
 // version when its numbers changed.
 //
 //   - List pages are counted, not archived.
-//   - A body whose SHA-256 is already archived is skipped: not parsed, not
-//     stored again (a re-crawl of an unchanged site does no parsing).
+//   - Every other document gets an outcome (store.Outcome): the report
+//     version it made, or why it made none. The body, its report version
+//     and its outcome are written in one transaction, shared with the
+//     documents handled at the same time (group commit, docBatcher); the
+//     crawler records the URL's validators only after Handle returned, so a
+//     URL whose validators are stored always has its outcome.
+//   - A body that already has an outcome at its URL is skipped: not parsed,
+//     not stored again (a re-crawl of an unchanged site does no parsing).
+//     The same bytes at another URL are recorded as a duplicate. A body
+//     stored without an outcome (an archive written by an older nianbao)
+//     is parsed as if new.
 //   - An attachment is parsed only when its report page had no tables
 //     (Report.NoTables set), or when it was linked from a list directly.
 //     Otherwise it is archived only.
-//   - A report page without tables (format none) is stored as a report
-//     (with no cells) at the end of the run only if none of its
-//     attachments yielded one, and not after an interruption. A legacy
-//     (pre-2019) page is stored at once.
+//   - A report page without tables (format none) is recorded as deferred
+//     and stored as a report (with no cells) at the end of the run only if
+//     none of its attachments yielded one; not after an interruption (the
+//     next crawl settles it). A legacy (pre-2019) page is stored at once.
 //
 // Handle is called concurrently by the crawler. Problems with one document
 // (a parse error, a report without a year) are counted and recorded in the
 // run, not returned: Handle returns an error only when the store fails.
 type pipeline struct {
-	db       *store.DB
-	parser   *parser.Parser
-	runID    string
-	log      *slog.Logger
-	captures *captureBatcher
+	db     *store.DB
+	parser *parser.Parser
+	runID  string
+	log    *slog.Logger
+	docs   *docBatcher
+	// hook, when set (tests only), is called at named points of the work
+	// on a document: "parsed" (decided, nothing written), "committed"
+	// (body, report and outcome written, crawl state not yet) and
+	// "finish" (the end of the run, before the deferred pages are
+	// settled).
+	hook func(point string)
 
 	mu sync.Mutex // protects the fields below
 	// pages are the documents handled in this run, by URL; an attachment
@@ -47,12 +64,19 @@ type pipeline struct {
 	// deferred are report pages without tables, by URL, waiting for the
 	// end of the run.
 	deferred map[string]deferredReport
+	// replaced are deferred pages whose URL served another body later in
+	// the run (one settled from an earlier run, then fetched anew); finish
+	// records them as superseded.
+	replaced []deferredReport
 	// sites are the per-site outcome counters.
 	sites map[string]*siteResult
 	// failures are the documents that could not be parsed or keyed.
 	failures []store.URLFailure
 	// newCaptures counts bodies archived for the first time.
 	newCaptures int
+	// healed counts archived bodies handed to the pipeline again because
+	// they had no final outcome (reread).
+	healed int
 }
 
 var _ crawler.Sink = (*pipeline)(nil)
@@ -61,22 +85,22 @@ var _ crawler.Sink = (*pipeline)(nil)
 type pageEntry struct {
 	done chan struct{} // closed when Handle finished with the document
 	kind crawler.Kind
-	// known is set when tablesKnown below is meaningful: the page was
-	// parsed in this run.
+	// known is set when noTables below is meaningful: the page was parsed
+	// in this run, or its outcome was read.
 	known bool
 	// noTables is set for a report page without standard tables (or one
 	// that failed to parse).
 	noTables bool
 	title    string
-	// attachmentReports counts the reports stored from its attachments.
-	attachmentReports int
 }
 
 // deferredReport is a report page without tables.
 type deferredReport struct {
+	url     string // set in pipeline.replaced only
 	site    string
 	report  *parser.Report
 	capture string
+	reread  bool // read back from the archive (handleOptions.reread)
 }
 
 // siteResult counts the reports of one site in one run.
@@ -93,7 +117,7 @@ func newPipeline(db *store.DB, p *parser.Parser, runID string, log *slog.Logger)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &pipeline{db: db, parser: p, runID: runID, log: log, captures: &captureBatcher{db: db}, pages: map[string]*pageEntry{},
+	return &pipeline{db: db, parser: p, runID: runID, log: log, docs: &docBatcher{db: db}, pages: map[string]*pageEntry{},
 		deferred: map[string]deferredReport{}, sites: map[string]*siteResult{}}
 }
 
@@ -106,8 +130,32 @@ func (p *pipeline) site(name string) *siteResult {
 	return s
 }
 
+func (p *pipeline) at(point string) {
+	if p.hook != nil {
+		p.hook(point)
+	}
+}
+
 // Handle implements crawler.Sink.
 func (p *pipeline) Handle(ctx context.Context, doc crawler.Document) error {
+	return p.handle(ctx, doc, handleOptions{waitParent: true})
+}
+
+// handleOptions modify handle for documents read back from the archive.
+type handleOptions struct {
+	// waitParent: an attachment whose parent page is not (yet) known in
+	// this run waits a little for it, as during a crawl.
+	waitParent bool
+	// force: parse even when the body has a final outcome at its URL
+	// (check --repair of an outcome that names a missing version).
+	force bool
+	// reread: the document was read back from the archive, not fetched;
+	// its report is counted as new or changed but not as found (the crawl
+	// counts its URL when it answers 304).
+	reread bool
+}
+
+func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOptions) error {
 	entry := &pageEntry{done: make(chan struct{}), kind: doc.Kind, title: firstNonEmpty(doc.Title, doc.LinkText)}
 	p.mu.Lock()
 	p.pages[doc.URL] = entry
@@ -123,21 +171,58 @@ func (p *pipeline) Handle(ctx context.Context, doc crawler.Document) error {
 	parse, parent := true, (*pageEntry)(nil)
 	if doc.Kind == crawler.KindAttachment && doc.Parent != "" {
 		var err error
-		parse, parent, err = p.attachmentNeedsParse(ctx, doc)
+		parse, parent, err = p.attachmentNeedsParse(ctx, doc, o.waitParent)
 		if err != nil {
 			return err
 		}
 	}
+	counted := parse && (doc.Kind == crawler.KindReport || parent == nil || parent.kind == crawler.KindList)
 
-	has, err := p.db.HasCapture(doc.SHA256)
-	if err != nil {
-		return fmt.Errorf("check capture %s: %w", doc.URL, err)
+	p.mu.Lock()
+	if d, ok := p.deferred[doc.URL]; ok && d.capture != doc.SHA256 {
+		// The URL serves another body now: its deferred one is stale.
+		delete(p.deferred, doc.URL)
+		d.url = doc.URL
+		p.replaced = append(p.replaced, d)
 	}
-	if has {
-		// Archived before: same bytes, same report. A page skipped here
-		// leaves entry.known false; its attachments then look it up.
+	p.mu.Unlock()
+	outs, stored, err := p.db.Outcomes(doc.SHA256)
+	if err != nil {
+		return fmt.Errorf("look up %s: %w", doc.URL, err)
+	}
+	var mine, other *store.Outcome
+	for i := range outs {
+		switch {
+		case outs[i].URL == doc.URL:
+			mine = &outs[i]
+		case other == nil && outs[i].Result.Final():
+			other = &outs[i]
+		}
+	}
+	// outcome is the outcome every write below starts from.
+	outcome := store.Outcome{URL: doc.URL, Kind: string(doc.Kind), Parent: doc.Parent, RunID: p.runID}
+	switch {
+	case mine != nil && mine.Result.Final() && !o.force:
+		// Archived and settled before: same bytes, same outcome.
+		entry.known, entry.noTables = parsedOutcome(*mine)
 		p.mu.Lock()
-		if parse && (doc.Kind == crawler.KindReport || parent == nil || parent.kind == crawler.KindList) {
+		if counted {
+			s := p.site(doc.Site)
+			s.Found++
+			s.Unchanged++
+		}
+		p.mu.Unlock()
+		return nil
+	case mine == nil && other != nil && stored && !o.force:
+		// The same bytes were handled at another URL.
+		entry.known, entry.noTables = parsedOutcome(*other)
+		outcome.Result, outcome.Of = store.ResultDuplicate, other.URL
+		outcome.Agency, outcome.Year = other.Agency, other.Year
+		if _, err := p.put(ctx, store.Document{Capture: store.Capture{SHA256: doc.SHA256}, Outcome: outcome}); err != nil {
+			return fmt.Errorf("record %s: %w", doc.URL, err)
+		}
+		p.mu.Lock()
+		if counted {
 			s := p.site(doc.Site)
 			s.Found++
 			s.Unchanged++
@@ -145,6 +230,9 @@ func (p *pipeline) Handle(ctx context.Context, doc crawler.Document) error {
 		p.mu.Unlock()
 		return nil
 	}
+	// From here on: a new body, or one stored before without a final
+	// outcome here (an older nianbao's archive, a page deferred by an
+	// interrupted run, a repair).
 	fetched := doc.FetchedAt
 	if fetched.IsZero() {
 		fetched = time.Now()
@@ -157,68 +245,246 @@ func (p *pipeline) Handle(ctx context.Context, doc crawler.Document) error {
 	if parent != nil && parent.title != "" && doc.Kind == crawler.KindAttachment && parent.kind == crawler.KindReport {
 		title = parent.title
 	}
-	isNew, err := p.captures.put(store.Capture{SHA256: doc.SHA256, URL: doc.URL, FinalURL: finalURL, Status: doc.Status,
+	sd := store.Document{Capture: store.Capture{SHA256: doc.SHA256, URL: doc.URL, FinalURL: finalURL, Status: doc.Status,
 		ContentType: doc.ContentType, ETag: doc.ETag, LastModified: doc.LastModified, FetchedAt: fetched,
-		RunID: p.runID, Site: doc.Site, Agency: doc.Site, Title: title, Published: doc.Published}, doc.Body)
-	if err != nil {
-		return fmt.Errorf("archive %s: %w", doc.URL, err)
-	}
-	p.mu.Lock()
-	if isNew {
-		p.newCaptures++
+		RunID: p.runID, Site: doc.Site, Agency: doc.Site, Title: title, Published: doc.Published}}
+	if !stored {
+		sd.Body = doc.Body
 	}
 	if !parse {
+		sd.Outcome = outcome
+		sd.Outcome.Result = store.ResultArchived
+		if _, err := p.put(ctx, sd); err != nil {
+			return fmt.Errorf("archive %s: %w", doc.URL, err)
+		}
+		p.mu.Lock()
 		p.site(doc.Site).Archived++
-	}
-	p.mu.Unlock()
-	if !parse {
+		p.mu.Unlock()
 		return nil
 	}
 
 	r, err := p.parser.Parse(doc.Body, parser.Source{URL: doc.URL, FetchedAt: fetched, ContentType: doc.ContentType,
 		Agency: doc.Site, Title: title, Published: doc.Published})
-	if err != nil {
+	var problem error
+	reason := ""
+	switch {
+	case err != nil:
 		entry.known, entry.noTables = true, true
-		p.problem(doc, "parse", err)
-		return nil
-	}
-	entry.known = true
-	if len(r.Cells) == 0 {
-		entry.noTables = true
-		if doc.Kind == crawler.KindReport && r.Format == parser.FormatNone {
-			// Wait for the attachments; stored at finish if none has tables.
-			if r.Year <= 0 {
-				p.problem(doc, "parse: no year", fmt.Errorf("report page without tables and without a year (%s)", r.NoTables))
-				return nil
-			}
-			p.mu.Lock()
-			p.deferred[doc.URL] = deferredReport{site: doc.Site, report: r, capture: doc.SHA256}
-			p.mu.Unlock()
-			return nil
+		outcome.Result, outcome.Detail = store.ResultParseError, err.Error()
+		if errors.Is(err, parser.ErrUnknownFormat) {
+			outcome.Result = store.ResultNotReport
 		}
+		reason, problem = "parse", err
+	case len(r.Cells) == 0 && doc.Kind == crawler.KindReport && r.Format == parser.FormatNone && r.Year > 0:
+		// Wait for the attachments; stored at finish if none has tables.
+		entry.known, entry.noTables = true, true
+		outcome.Result, outcome.Agency, outcome.Year, outcome.Detail = store.ResultDeferred, r.Agency, r.Year, r.NoTables
+	case r.Year <= 0:
+		entry.known, entry.noTables = true, len(r.Cells) == 0
+		outcome.Result, outcome.Agency = store.ResultNoYear, r.Agency
+		reason, problem = "parse: no year", errors.New("the report's year could not be determined")
+		if len(r.Cells) == 0 {
+			problem = fmt.Errorf("report page without tables and without a year (%s)", r.NoTables)
+		}
+		outcome.Detail = problem.Error()
+	default:
+		entry.known, entry.noTables = true, len(r.Cells) == 0
+		sd.Report = r
 	}
-	if r.Year <= 0 {
-		p.problem(doc, "parse: no year", errors.New("the report's year could not be determined"))
+	sd.Outcome = outcome
+	p.at("parsed")
+	res, err := p.put(ctx, sd)
+	if err != nil {
+		if r != nil && sd.Report != nil {
+			return fmt.Errorf("store report %s %d from %s: %w", r.Agency, r.Year, doc.URL, err)
+		}
+		return fmt.Errorf("archive %s: %w", doc.URL, err)
+	}
+	if problem != nil {
+		p.problem(doc, reason, problem)
 		return nil
 	}
-	res, err := p.db.PutReport(r, []string{doc.SHA256}, p.runID)
-	if err != nil {
-		return fmt.Errorf("store report %s %d from %s: %w", r.Agency, r.Year, doc.URL, err)
+	if outcome.Result == store.ResultDeferred {
+		p.mu.Lock()
+		p.deferred[doc.URL] = deferredReport{site: doc.Site, report: r, capture: doc.SHA256, reread: o.reread}
+		p.mu.Unlock()
+		return nil
 	}
 	p.mu.Lock()
-	p.count(doc.Site, res)
-	if parent != nil && len(r.Cells) > 0 {
-		parent.attachmentReports++
-	}
+	p.count(doc.Site, res.Report, !o.reread)
 	p.mu.Unlock()
-	p.log.Debug("report", "site", doc.Site, "agency", r.Agency, "year", r.Year, "format", r.Format, "version", res.Version, "changed", res.Changed, "url", doc.URL)
+	p.log.Debug("report", "site", doc.Site, "agency", r.Agency, "year", r.Year, "format", r.Format, "version", res.Report.Version, "changed", res.Report.Changed, "url", doc.URL)
 	return nil
 }
 
-// count adds a PutReport outcome to the site's counters; p.mu must be held.
-func (p *pipeline) count(site string, res store.PutResult) {
+// put writes one document through the group commit and counts a new
+// body.
+func (p *pipeline) put(ctx context.Context, d store.Document) (store.DocumentResult, error) {
+	res, err := p.docs.put(d)
+	if err != nil {
+		return res, err
+	}
+	if res.NewCapture {
+		p.mu.Lock()
+		p.newCaptures++
+		p.mu.Unlock()
+	}
+	p.at("committed")
+	return res, nil
+}
+
+// settle prepares the archive for a crawl that will trust its crawl state
+// (a 304 means "archived"): it records the outcome of every URL's current
+// body that a report version was made from (store.AdoptVersions), then
+// parses again, from the archive, every body still without a final
+// outcome (store.Unsettled): bodies an older nianbao stored without their
+// report, and report pages left deferred by an interrupted run. Nothing is
+// downloaded. It returns how many bodies it handled.
+func (p *pipeline) settle(ctx context.Context) (int, error) {
+	if _, err := p.db.AdoptVersions(ctx); err != nil {
+		return 0, err
+	}
+	probs, err := p.db.Unsettled(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if len(probs) > 0 {
+		p.log.Warn("settling archived bodies without a final outcome (an interrupted crawl, or an archive of an older nianbao): parsing them from the archive", "bodies", len(probs))
+	}
+	return p.settleProblems(ctx, probs, false)
+}
+
+// settleProblems hands the bodies of problems (ProblemNoOutcome,
+// ProblemDeferred, ProblemBadOutcome) to the pipeline again, report pages
+// before attachments so that an attachment finds its page's entry. A
+// deferred page that is no longer its URL's current body is recorded as
+// superseded without parsing. force parses bodies whose outcome is final
+// (a bad outcome).
+func (p *pipeline) settleProblems(ctx context.Context, probs []store.Problem, force bool) (int, error) {
+	probs = slices.Clone(probs)
+	slices.SortStableFunc(probs, func(a, b store.Problem) int {
+		return cmp.Or(cmp.Compare(boolInt(a.DocKind == string(crawler.KindAttachment)), boolInt(b.DocKind == string(crawler.KindAttachment))),
+			cmp.Compare(a.URL, b.URL))
+	})
+	n := 0
+	for _, pr := range probs {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		switch pr.Kind {
+		case store.ProblemDeferred:
+			if !pr.Current {
+				_, err := p.db.PutOutcome(store.Outcome{URL: pr.URL, SHA256: pr.SHA256, Result: store.ResultSuperseded, Kind: pr.DocKind,
+					Parent: pr.Parent, Agency: pr.Agency, Year: pr.Year, RunID: p.runID, Detail: "the URL has since served another body"})
+				if err != nil {
+					return n, fmt.Errorf("settle %s: %w", pr.URL, err)
+				}
+				n++
+				continue
+			}
+		case store.ProblemNoOutcome, store.ProblemBadOutcome:
+		default:
+			continue
+		}
+		if err := p.reread(ctx, pr.Site, pr.URL, pr.SHA256, crawler.Kind(pr.DocKind), pr.Parent, force); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// reread hands the archived body sha, fetched from url, to the pipeline
+// again as if the crawler had just fetched it (without waiting for a
+// parent page: there is no crawl running). A body that cannot be read back
+// is recorded as a failure of the run, not returned.
+func (p *pipeline) reread(ctx context.Context, site, url, sha string, kind crawler.Kind, parent string, force bool) error {
+	c, err := p.db.Capture(sha)
+	if err != nil {
+		return fmt.Errorf("read archived %s: %w", url, err)
+	}
+	site = firstNonEmpty(site, c.Site, c.Agency)
+	body, err := p.db.CaptureBody(sha)
+	if errors.Is(err, store.ErrCorrupt) || errors.Is(err, store.ErrNotFound) {
+		p.problem(crawler.Document{Site: site, URL: url, Status: c.Status}, "archive", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read archived %s: %w", url, err)
+	}
+	if kind == "" {
+		kind = crawler.KindReport
+	}
+	finalURL := ""
+	if c.URL == url {
+		finalURL = c.FinalURL
+	}
+	p.log.Info("parsing an archived body that has no outcome", "url", url, "sha256", sha, "kind", kind)
+	p.mu.Lock()
+	p.healed++
+	p.mu.Unlock()
+	doc := crawler.Document{Site: site, Kind: kind, URL: url, FinalURL: finalURL, Status: c.Status, ContentType: c.ContentType,
+		ETag: c.ETag, LastModified: c.LastModified, FetchedAt: c.FetchedAt, Body: body, SHA256: sha, Parent: parent,
+		Title: c.Title, Published: c.Published}
+	return p.handle(ctx, doc, handleOptions{force: force, reread: true})
+}
+
+// settleURL makes sure a URL that answered 304 has the outcome of the body
+// its crawl state names: when the archive holds that body without one, it
+// is parsed again from the archive, not downloaded. settle has normally
+// done this for every URL before the crawl started.
+func (p *pipeline) settleURL(ctx context.Context, site string, rec crawler.Record) error {
+	if rec.SHA256 == "" || rec.Kind == crawler.KindList {
+		return nil
+	}
+	_, err := p.db.Outcome(rec.SHA256, rec.URL)
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if ok, err := p.db.HasCapture(rec.SHA256); err != nil || !ok {
+		return err
+	}
+	parent := ""
+	if rec.Kind == crawler.KindAttachment {
+		err := p.db.ForEachURL(ctx, func(us store.URLState) error {
+			if parent == "" && slices.Contains(us.Attachments, rec.URL) {
+				parent = us.URL
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return p.reread(ctx, site, rec.URL, rec.SHA256, rec.Kind, parent, false)
+}
+
+// parsedOutcome says what an outcome tells about a page's tables: known
+// is false when the body was not parsed (archived, duplicate).
+func parsedOutcome(o store.Outcome) (known, noTables bool) {
+	switch o.Result {
+	case store.ResultArchived, store.ResultDuplicate:
+		return false, false
+	case store.ResultReport:
+		return true, o.Cells == 0
+	}
+	return true, true
+}
+
+// count adds a PutReport outcome to the site's counters (found: also
+// as a report document seen); p.mu must be held.
+func (p *pipeline) count(site string, res store.PutResult, found bool) {
 	s := p.site(site)
-	s.Found++
+	if found {
+		s.Found++
+	}
 	switch {
 	case res.Created:
 		s.New++
@@ -239,25 +505,26 @@ func (p *pipeline) problem(doc crawler.Document, reason string, err error) {
 }
 
 // attachmentNeedsParse decides whether an attachment is parsed: yes when
-// its parent is a list page or a report page without tables. It waits for
-// the parent's Handle when it is running (the crawler discovers an
-// attachment before it hands the parent to the sink), and asks the archive
-// about a parent handled in an earlier run.
-func (p *pipeline) attachmentNeedsParse(ctx context.Context, doc crawler.Document) (bool, *pageEntry, error) {
+// its parent is a list page or a report page without tables. With wait,
+// it waits for the parent's Handle when it is running (the crawler
+// discovers an attachment before it hands the parent to the sink). A
+// parent handled in an earlier run is judged by its outcome, or by its
+// archived body.
+func (p *pipeline) attachmentNeedsParse(ctx context.Context, doc crawler.Document, wait bool) (bool, *pageEntry, error) {
 	var parent *pageEntry
 	// The parent's Handle normally starts before the attachment's request
 	// completes; allow a little time for the rare opposite order.
-	for wait := time.Millisecond; ; wait *= 2 {
+	for delay := time.Millisecond; ; delay *= 2 {
 		p.mu.Lock()
 		parent = p.pages[doc.Parent]
 		p.mu.Unlock()
-		if parent != nil || wait > 256*time.Millisecond {
+		if parent != nil || !wait || delay > 256*time.Millisecond {
 			break
 		}
 		select {
 		case <-ctx.Done():
 			return false, nil, ctx.Err()
-		case <-time.After(wait):
+		case <-time.After(delay):
 		}
 	}
 	if parent != nil {
@@ -273,64 +540,68 @@ func (p *pipeline) attachmentNeedsParse(ctx context.Context, doc crawler.Documen
 			return parent.noTables, parent, nil
 		}
 	}
-	// The parent was handled in an earlier run (or skipped as archived):
-	// re-read its archived body.
-	pr, err := p.archived(doc.Parent)
+	// The parent was handled in an earlier run (or skipped as archived).
+	title := ""
+	if parent != nil {
+		title = parent.title
+	}
+	known, noTables, ptitle, err := p.archived(doc.Parent)
 	if err != nil {
 		return false, parent, err
 	}
-	if pr == nil {
+	if !known {
 		return true, parent, nil
 	}
-	if parent == nil {
-		parent = &pageEntry{done: closedChan, kind: crawler.KindReport}
-	}
-	if len(pr.Cells) == 0 {
-		// Read-only use by this attachment: a fresh entry, not the shared
-		// one, so no lock is needed.
-		parent = &pageEntry{done: closedChan, kind: crawler.KindReport, known: true, noTables: true,
-			title: firstNonEmpty(pr.Title, parent.title)}
-		return true, parent, nil
-	}
-	return false, parent, nil
+	// Read-only use by this attachment: a fresh entry, not the shared one,
+	// so no lock is needed.
+	return noTables, &pageEntry{done: closedChan, kind: crawler.KindReport, known: true, noTables: noTables,
+		title: firstNonEmpty(ptitle, title)}, nil
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// archived parses the body last fetched from url as archived; it returns
-// nil when nothing (readable) is archived for it.
-func (p *pipeline) archived(url string) (*parser.Report, error) {
+// archived tells whether the body last fetched from url has tables: from
+// its outcome when one is recorded, else by parsing it as archived. known
+// is false when nothing (readable) is archived for url.
+func (p *pipeline) archived(url string) (known, noTables bool, title string, err error) {
 	us, err := p.db.URLState(url)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && us.SHA256 == "") {
-		return nil, nil
+		return false, false, "", nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("look up %s: %w", url, err)
-	}
-	body, err := p.db.CaptureBody(us.SHA256)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read archived %s: %w", url, err)
+		return false, false, "", fmt.Errorf("look up %s: %w", url, err)
 	}
 	c, err := p.db.Capture(us.SHA256)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, false, "", nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read archived %s: %w", url, err)
+		return false, false, "", fmt.Errorf("read archived %s: %w", url, err)
+	}
+	if o, err := p.db.Outcome(us.SHA256, url); err == nil {
+		if known, noTables := parsedOutcome(o); known {
+			return true, noTables, c.Title, nil
+		}
+	}
+	body, err := p.db.CaptureBody(us.SHA256)
+	if err != nil {
+		return false, false, "", fmt.Errorf("read archived %s: %w", url, err)
 	}
 	r, err := p.parser.Parse(body, parser.Source{URL: url, ContentType: c.ContentType, Agency: c.Agency, Title: c.Title, Published: c.Published})
 	if err != nil {
-		return nil, nil
+		return false, false, "", nil
 	}
-	return r, nil
+	return true, len(r.Cells) == 0, firstNonEmpty(r.Title, c.Title), nil
 }
 
-// finish stores the deferred report pages whose attachments yielded no
-// report, and returns the per-site results. After an interrupted run the
-// deferred pages are not stored: their attachments may still be queued,
-// and a page stored now would stay beside the attachment's report when
-// the two name the organ differently.
-func (p *pipeline) finish(interrupted bool) (map[string]*siteResult, error) {
+// finish settles the deferred report pages: a page one of whose
+// attachments yielded a report with tables (in this run or an earlier
+// one) is recorded as superseded, the others are stored as reports, all in
+// one transaction. It returns the per-site results. After an interrupted
+// run the deferred pages are left deferred: their attachments may still be
+// queued, and a page stored now would stay beside the attachment's report
+// when the two name the organ differently; the next crawl settles them.
+func (p *pipeline) finish(ctx context.Context, interrupted bool) (map[string]*siteResult, error) {
 	p.mu.Lock()
 	urls := make([]string, 0, len(p.deferred))
 	for u := range p.deferred {
@@ -339,29 +610,76 @@ func (p *pipeline) finish(interrupted bool) (map[string]*siteResult, error) {
 	if interrupted {
 		urls = nil
 	}
+	var docs []store.Document
+	for _, d := range p.replaced {
+		docs = append(docs, store.Document{Capture: store.Capture{SHA256: d.capture, URL: d.url},
+			Outcome: store.Outcome{URL: d.url, Kind: string(crawler.KindReport), RunID: p.runID, Agency: d.report.Agency, Year: d.report.Year,
+				Result: store.ResultSuperseded, Detail: "the URL has since served another body"}})
+	}
+	p.replaced = nil
 	p.mu.Unlock()
-	sort.Strings(urls)
-	for _, u := range urls {
-		p.mu.Lock()
-		d := p.deferred[u]
-		e := p.pages[u]
-		skip := e != nil && e.attachmentReports > 0
-		p.mu.Unlock()
-		if skip {
-			continue
+	if len(docs) > 0 {
+		if _, err := p.db.PutDocuments(docs); err != nil {
+			return nil, fmt.Errorf("record %d replaced report pages: %w", len(docs), err)
 		}
-		res, err := p.db.PutReport(d.report, []string{d.capture}, p.runID)
+	}
+	if len(urls) > 0 {
+		p.at("finish")
+		sort.Strings(urls)
+		supersededBy, err := p.attachmentReports(ctx, urls)
 		if err != nil {
-			return nil, fmt.Errorf("store report %s %d from %s: %w", d.report.Agency, d.report.Year, u, err)
+			return nil, err
+		}
+		docs := make([]store.Document, len(urls))
+		p.mu.Lock()
+		for i, u := range urls {
+			d := p.deferred[u]
+			docs[i] = store.Document{Capture: store.Capture{SHA256: d.capture, URL: u},
+				Outcome: store.Outcome{URL: u, Kind: string(crawler.KindReport), RunID: p.runID, Agency: d.report.Agency, Year: d.report.Year}}
+			if by := supersededBy[u]; by != "" {
+				docs[i].Outcome.Result, docs[i].Outcome.Detail = store.ResultSuperseded, "its attachment "+by+" gave the report"
+			} else {
+				docs[i].Report = d.report
+			}
+		}
+		p.mu.Unlock()
+		res, err := p.db.PutDocuments(docs)
+		if err != nil {
+			return nil, fmt.Errorf("store the %d report pages without tables: %w", len(docs), err)
 		}
 		p.mu.Lock()
-		p.count(d.site, res)
+		for i, d := range docs {
+			if d.Report != nil {
+				d := p.deferred[urls[i]]
+				p.count(d.site, res[i].Report, !d.reread)
+			}
+		}
 		p.mu.Unlock()
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.deferred = map[string]deferredReport{}
 	return p.sites, nil
+}
+
+// attachmentReports returns, for those of pages that are the parent of an
+// attachment whose outcome is a report with tables, that attachment's URL.
+func (p *pipeline) attachmentReports(ctx context.Context, pages []string) (map[string]string, error) {
+	want := map[string]bool{}
+	for _, u := range pages {
+		want[u] = true
+	}
+	by := map[string]string{}
+	err := p.db.ForEachOutcome(ctx, func(o store.Outcome) error {
+		if want[o.Parent] && o.Result == store.ResultReport && o.Cells > 0 && by[o.Parent] == "" {
+			by[o.Parent] = o.URL
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the attachments' outcomes: %w", err)
+	}
+	return by, nil
 }
 
 func firstNonEmpty(ss ...string) string {
@@ -373,29 +691,30 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-// captureBatcher writes the captures of concurrent Handle calls in shared
+// docBatcher writes the documents of concurrent Handle calls in shared
 // transactions (group commit): the first caller to find no write in
 // progress becomes the leader and writes everything queued, in batches,
 // until the queue is empty; the others wait for their result. One fsync'd
-// commit then serves several documents.
-type captureBatcher struct {
+// commit then serves several documents, each with its body, report version
+// and outcome.
+type docBatcher struct {
 	db *store.DB
 
 	mu      sync.Mutex // protects pending and writing
-	pending []*captureReq
+	pending []*docReq
 	writing bool
 }
 
-type captureReq struct {
-	item  store.CaptureItem
-	isNew bool
-	err   error
-	done  chan struct{}
+type docReq struct {
+	doc  store.Document
+	res  store.DocumentResult
+	err  error
+	done chan struct{}
 }
 
-// put stores body with provenance c and reports whether it was new.
-func (b *captureBatcher) put(c store.Capture, body []byte) (bool, error) {
-	req := &captureReq{item: store.CaptureItem{Capture: c, Body: body}, done: make(chan struct{})}
+// put stores d and returns what became of it.
+func (b *docBatcher) put(d store.Document) (store.DocumentResult, error) {
+	req := &docReq{doc: d, done: make(chan struct{})}
 	b.mu.Lock()
 	b.pending = append(b.pending, req)
 	lead := !b.writing
@@ -412,14 +731,14 @@ func (b *captureBatcher) put(c store.Capture, body []byte) (bool, error) {
 				break
 			}
 			b.mu.Unlock()
-			items := make([]store.CaptureItem, len(batch))
+			docs := make([]store.Document, len(batch))
 			for i, r := range batch {
-				items[i] = r.item
+				docs[i] = r.doc
 			}
-			isNew, err := b.db.PutCaptures(items)
+			res, err := b.db.PutDocuments(docs)
 			for i, r := range batch {
 				if err == nil {
-					r.isNew = isNew[i]
+					r.res = res[i]
 				}
 				r.err = err
 				close(r.done)
@@ -427,5 +746,5 @@ func (b *captureBatcher) put(c store.Capture, body []byte) (bool, error) {
 		}
 	}
 	<-req.done
-	return req.isNew, req.err
+	return req.res, req.err
 }

@@ -32,7 +32,9 @@ Which bodies are parsed:
   - bodies of superseded versions are not parsed (that would bring back
     numbers a site has since corrected).
 A report whose body now gives no tables keeps its version (a warning is
-printed: the parser may have regressed). Parse errors are counted and listed
+printed: the parser may have regressed). Each body's outcome (the version it
+made, or why it made none; see 'nianbao check') is recorded when a version
+is stored from it, or when it had none yet. Parse errors are counted and listed
 with -v; they do not change the exit status. The run is recorded with kind
 "reparse".
 
@@ -134,6 +136,10 @@ type reparser struct {
 	out     io.Writer
 	errOut  io.Writer
 
+	// always records each body's outcome, even over one recorded before
+	// (check --repair of an outcome naming a missing version).
+	always bool
+
 	counts   reparseCounts
 	failures []store.URLFailure
 	// latest holds the digest and cell count of each report's latest
@@ -144,32 +150,15 @@ type reparser struct {
 type latestInfo struct {
 	digest string
 	cells  int
+	n      int // version number
 }
 
 func reportID(agency string, year int) string { return fmt.Sprintf("%s\x00%d", agency, year) }
 
 func (rp *reparser) run(ctx context.Context) error {
-	// Which captures do the latest versions come from, and which only
-	// superseded ones?
-	rp.latest = map[string]latestInfo{}
-	latestOf := map[string][]string{} // capture → report IDs whose latest version it made
-	old := map[string]bool{}
-	err := rp.db.ForEachReport(ctx, store.Filter{}, func(rec *store.ReportRecord) error {
-		id := reportID(rec.Agency, rec.Year)
-		v := rec.Latest()
-		rp.latest[id] = latestInfo{digest: v.Digest, cells: len(v.Report.Cells)}
-		for _, c := range v.Captures {
-			latestOf[c] = append(latestOf[c], id)
-		}
-		for _, ov := range rec.Versions[:len(rec.Versions)-1] {
-			for _, c := range ov.Captures {
-				old[c] = true
-			}
-		}
-		return nil
-	})
+	latestOf, old, err := rp.loadLatest(ctx)
 	if err != nil {
-		return fmt.Errorf("read reports: %w", err)
+		return err
 	}
 	var linked, unlinked []store.Capture
 	err = rp.db.Captures(ctx, func(c store.Capture) error {
@@ -206,8 +195,37 @@ func (rp *reparser) run(ctx context.Context) error {
 	return nil
 }
 
+// loadLatest fills rp.latest and returns which captures the latest
+// versions come from (capture → report IDs) and which only superseded
+// versions.
+func (rp *reparser) loadLatest(ctx context.Context) (latestOf map[string][]string, old map[string]bool, err error) {
+	rp.latest = map[string]latestInfo{}
+	latestOf = map[string][]string{} // capture → report IDs whose latest version it made
+	old = map[string]bool{}
+	err = rp.db.ForEachReport(ctx, store.Filter{}, func(rec *store.ReportRecord) error {
+		id := reportID(rec.Agency, rec.Year)
+		v := rec.Latest()
+		rp.latest[id] = latestInfo{digest: v.Digest, cells: len(v.Report.Cells), n: v.N}
+		for _, c := range v.Captures {
+			latestOf[c] = append(latestOf[c], id)
+		}
+		for _, ov := range rec.Versions[:len(rec.Versions)-1] {
+			for _, c := range ov.Captures {
+				old[c] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read reports: %w", err)
+	}
+	return latestOf, old, nil
+}
+
 // one re-parses capture c. linked says a report's latest version was made
-// from it.
+// from it. Unless dry-running, what it decides is recorded as the body's
+// outcome at c.URL (store.Outcome) when it stores a version, or when no
+// outcome is recorded for the body yet.
 func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -216,42 +234,76 @@ func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error
 	if err != nil {
 		return err
 	}
+	outs, _, err := rp.db.Outcomes(c.SHA256)
+	if err != nil {
+		return err
+	}
+	outcome := store.Outcome{URL: c.URL, RunID: rp.runID}
+	for _, o := range outs {
+		if o.URL == c.URL {
+			outcome.Kind, outcome.Parent = o.Kind, o.Parent
+		}
+	}
+	// record writes outcome (with the report to store, if any).
+	record := func(r *parser.Report) (store.DocumentResult, error) {
+		if rp.dryRun || (r == nil && len(outs) > 0 && !rp.always) {
+			return store.DocumentResult{}, nil
+		}
+		res, err := rp.db.PutDocuments([]store.Document{{Capture: store.Capture{SHA256: c.SHA256, URL: c.URL}, Report: r, Outcome: outcome}})
+		if err != nil {
+			return store.DocumentResult{}, err
+		}
+		return res[0], nil
+	}
 	rp.counts.captures++
 	r, err := rp.parser.Parse(body, parser.Source{URL: c.URL, FetchedAt: c.FetchedAt, ContentType: c.ContentType,
 		Agency: c.Agency, Title: c.Title, Published: c.Published})
 	if err != nil {
+		outcome.Result, outcome.Detail = store.ResultParseError, err.Error()
 		if linked || !errors.Is(err, parser.ErrUnknownFormat) {
 			rp.fail(c, "parse", err)
 		} else {
+			outcome.Result = store.ResultNotReport
 			rp.counts.notReport++
 		}
-		return nil
+		_, err := record(nil)
+		return err
 	}
 	if r.Year <= 0 || r.Agency == "" {
+		outcome.Result, outcome.Agency = store.ResultNoYear, r.Agency
+		outcome.Detail = fmt.Sprintf("report without a year or agency (%s)", strings.TrimSpace(r.NoTables))
 		if linked {
-			rp.fail(c, "parse: no year", fmt.Errorf("report without a year or agency (%s)", strings.TrimSpace(r.NoTables)))
+			rp.fail(c, "parse: no year", errors.New(outcome.Detail))
 		} else {
 			rp.counts.noYear++
 		}
-		return nil
+		_, err := record(nil)
+		return err
 	}
 	id := reportID(r.Agency, r.Year)
 	prev, exists := rp.latest[id]
+	outcome.Agency, outcome.Year = r.Agency, r.Year
 	switch {
 	case linked && len(r.Cells) == 0 && exists && prev.cells > 0:
 		rp.counts.lostTables++
 		fmt.Fprintf(rp.errOut, "nianbao: warning: %s %d: %s now gives no tables (%s); version kept\n", r.Agency, r.Year, c.URL, r.NoTables)
-		return nil
+		outcome.Result, outcome.Version, outcome.Cells = store.ResultReport, prev.n, prev.cells
+		_, err := record(nil)
+		return err
 	case !linked && len(r.Cells) == 0:
 		// A page whose tables are in an attachment, or an image-only
 		// attachment: the crawl stored the report from another body, maybe
 		// under another spelling of the agency, so storing this one would
 		// only add a hollow duplicate.
 		rp.counts.noTables++
-		return nil
+		outcome.Result, outcome.Detail = store.ResultNoTables, r.NoTables
+		_, err := record(nil)
+		return err
 	case !linked && exists && prev.cells > 0:
 		rp.counts.duplicate++
-		return nil
+		outcome.Result, outcome.Detail = store.ResultSuperseded, "the report is archived from another body"
+		_, err := record(nil)
+		return err
 	}
 	digest := store.CellsDigest(r)
 	if exists && digest == prev.digest {
@@ -259,21 +311,25 @@ func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error
 		if rp.verbose {
 			fmt.Fprintf(rp.errOut, "unchanged %s %d (%s)\n", r.Agency, r.Year, c.URL)
 		}
-		return nil
+		outcome.Result, outcome.Version, outcome.Cells = store.ResultReport, prev.n, len(r.Cells)
+		_, err := record(nil)
+		return err
 	}
 	version := "would be new"
+	n := 0
 	if !rp.dryRun {
-		res, err := rp.db.PutReport(r, []string{c.SHA256}, rp.runID)
+		res, err := record(r)
 		if err != nil {
 			return err
 		}
-		version = fmt.Sprintf("version %d", res.Version)
-		if !res.Changed {
+		n = res.Report.Version
+		version = fmt.Sprintf("version %d", n)
+		if !res.Report.Changed {
 			rp.counts.unchanged++
 			return nil
 		}
 	}
-	rp.latest[id] = latestInfo{digest: digest, cells: len(r.Cells)}
+	rp.latest[id] = latestInfo{digest: digest, cells: len(r.Cells), n: n}
 	if exists {
 		rp.counts.newVersions++
 		fmt.Fprintf(rp.out, "changed %s %d: %s from %s\n", r.Agency, r.Year, version, c.URL)

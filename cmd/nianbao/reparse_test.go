@@ -154,6 +154,25 @@ func TestReparse_StoresChangedNumbersAsNewVersions(t *testing.T) {
 	if len(runs) != 1 || runs[0].Kind != "reparse" || runs[0].Counts.NewVersions != 1 || runs[0].Counts.NewReports != 1 || runs[0].Finished.IsZero() {
 		t.Errorf("runs = %+v; want one finished reparse run with 1 new version and 1 new report", runs)
 	}
+	// Every body parsed now has its outcome, so the archive checks clean
+	// (the superseded body is accounted for by its version).
+	for _, c := range []struct {
+		url, body string
+		result    store.Result
+		version   int
+	}{
+		{urlShenpi, string(archivePage(t, "pingtan-xingzhengshenpiju-2023")), store.ResultReport, 3},
+		{urlJunshan, string(archivePage(t, "pingtan-junshanpianqu-2023")), store.ResultReport, 1},
+		{urlGonganju, string(archivePage(t, "pingtan-gonganju-2018")), store.ResultNoTables, 0},
+	} {
+		o, err := db.Outcome(hexSHA([]byte(c.body)), c.url)
+		if err != nil || o.Result != c.result || o.Version != c.version || o.RunID != runs[0].ID {
+			t.Errorf("outcome of %s = %+v, %v; want %s version %d", c.url, o, err, c.result, c.version)
+		}
+	}
+	if probs, err := db.Check(context.Background()); err != nil || len(probs) != 0 {
+		t.Errorf("check after reparse: %v, %v", probs, err)
+	}
 	db.Close()
 
 	// A second reparse with the same parser changes nothing.

@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"reparse": {"re-parse every archived body with this parser; store changed numbers as new versions", runReparse},
 		"ls":      {"list archived reports: versions, format, check status", runLs},
 		"backup":  {"write a consistent copy of the archive", runBackup},
+		"check":   {"verify the archive (file, report versions, every body's outcome); --repair settles what lacks one", runCheck},
 		"serve":   {"crawl on the config's schedule and serve a read-only web view, API and metrics", runServe},
 	}
 }
