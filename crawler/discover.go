@@ -31,8 +31,14 @@ var (
 	// half-year or quarterly summaries.
 	excludeRe = regexp.MustCompile(`解读|图解|一图读懂|图说|要点|通知|制度|格式|问答|新闻发布|报表|半年|季度`)
 	// columnRe matches the name of a report column (信息公开年报,
-	// 政府信息公开工作年度报告, 年度报告…) or of a year folder inside it.
-	columnRe = regexp.MustCompile(`^(?:(?:政府|政务|部门)?(?:信息)?公开(?:工作)?(?:年报|年度报告)(?:专栏)?|年度报告|年报|(?:19|20)\d{2}\s*年?度?)$`)
+	// 政府信息公开工作年度报告, 年度报告…), of a 年报 sub-column named by the
+	// kind of organ (政府年报, 部门年报, 乡镇（街道）年报, 区直部门年报,
+	// 县直单位年度报告…) or of a year folder inside it, after normTitle.
+	// Bare organ names (区直部门, 镇街) are handled by subColumns.
+	columnRe = regexp.MustCompile(`^(?:各)?(?:(?:区|县|市|旗)(?:直|级|属)?(?:各)?)?` +
+		`(?:政府|部门|单位|机关|机构|乡镇|乡|镇|街道|镇街|街镇|乡镇街道|乡镇[（(]街道[）)]|镇[（(]街道[）)]|本级|(?:政府)?组成部门)?` +
+		`(?:(?:政府|政务)?(?:信息)?公开(?:工作)?)?(?:年报|年度报告)(?:专栏)?$` +
+		`|^(?:19|20)\d{2}年?度?$`)
 	// nextTextRe matches "next page" link texts.
 	nextTextRe = regexp.MustCompile(`^(?:下一页|下页|后页|下一頁|next|Next|NEXT|>|›|»|>>)$`)
 	// staticPageRe matches the file name of a static pagination page:
@@ -97,7 +103,7 @@ func (m *matcher) isReport(l link, abs string) bool {
 // titleNoise are the runes normTitle drops: white space (stray spaces
 // inside words are common: "2017年政府信息 公开年度报告") and quotes and
 // title brackets, straight or curly.
-const titleNoise = " \t\n\r\f\u00a0\u3000\"'“”‘’「」『』《》〈〉"
+const titleNoise = " \t\n\r\f\u00a0\u3000\"'“”‘’「」『』《》〈〉【】"
 
 // normTitle returns a link text or title without titleNoise, for matching.
 func normTitle(s string) string {
@@ -117,7 +123,7 @@ func (m *matcher) isColumn(l link, abs string) bool {
 	if m.list != nil {
 		return m.list.MatchString(abs)
 	}
-	lab := collapse(l.label())
+	lab := normTitle(l.label())
 	return lab != "" && !excludeRe.MatchString(lab) && columnRe.MatchString(lab)
 }
 
