@@ -62,7 +62,9 @@ func TestCrawler_Fetch_SubColumns(t *testing.T) {
 				{"201801/t20180130_2.html", "平潭县政府网站工作年度报表（2017年度）", false},
 			}},
 			// TRS, new convention: page 2 is index_2.html.
-			tail:     func(page int) string { return fmt.Sprintf(`<script>createPageHTML('page_div',2,%d,'index','html',5);</script>`, page+1) },
+			tail: func(page int) string {
+				return fmt.Sprintf(`<script>createPageHTML('page_div',2,%d,'index','html',5);</script>`, page+1)
+			},
 			pageName: func(page int) string { return []string{"", "index_2.html"}[page] }},
 		{dir: nb + "qzbm/", name: "区直部门", crumb: crumb + ` &gt; <a href="/zwgk/xxgknb/qzbm/">区直部门</a>`,
 			pages: [][]entry{{
@@ -76,7 +78,9 @@ func TestCrawler_Fetch_SubColumns(t *testing.T) {
 				{"tz2018.html", "关于做好2017年政府信息公开工作年度报告的通知", false},
 			}},
 			// TRS, old convention: page 2 is index_1.html.
-			tail:     func(page int) string { return fmt.Sprintf(`<script>createPageHTML(2, %d, "index", "html");</script>`, page) },
+			tail: func(page int) string {
+				return fmt.Sprintf(`<script>createPageHTML(2, %d, "index", "html");</script>`, page)
+			},
 			pageName: func(page int) string { return []string{"", "index_1.html"}[page] }},
 		{dir: nb + "zj/", name: "镇街", crumb: crumb + ` &gt; <a href="/zwgk/xxgknb/zj/">镇街</a>`,
 			pages: [][]entry{{
