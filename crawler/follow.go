@@ -17,6 +17,8 @@ func (r *run) discover(it Item, final *url.URL, text []byte, doc *Document) (att
 		r.followGkmlpt(it, final, text)
 	case isHanwebProxy(final):
 		r.followHanweb(it, final, text)
+	case isAPIBody(doc.ContentType, text):
+		r.followAPI(it, final, doc.ContentType, text) // api.go
 	default:
 		return r.followHTML(it, final, text, doc)
 	}
