@@ -57,7 +57,7 @@ func (r *run) followAPIs(it Item, page *url.URL, calls []apiCall) {
 		case isHanwebProxy(u):
 			r.followHanweb(api, u, text)
 		default:
-			r.followAPI(api, u, ct, text)
+			r.followAPI(api, u, ct, text, true)
 		}
 	}
 }
@@ -78,8 +78,10 @@ func isAPIBody(ctype string, body []byte) bool {
 
 // followAPI reads one page of a list API: its records are queued like the
 // links of a list page (relative URLs resolve against the page that called
-// the API), and the next page is queued while pages bring new links.
-func (r *run) followAPI(it Item, final *url.URL, ctype string, text []byte) {
+// the API), and the next page is queued while pages bring new links. The
+// call a rendered page made (captured) usually repeats what the page
+// shows already: it leads to its next page whenever it holds records.
+func (r *run) followAPI(it Item, final *url.URL, ctype string, text []byte, captured bool) {
 	data := apiLinks(ctype, text)
 	base := final
 	if it.Parent != "" {
@@ -89,14 +91,14 @@ func (r *run) followAPI(it Item, final *url.URL, ctype string, text []byte) {
 	}
 	items, _, fresh := r.listLinks(it, base, data.links, "")
 	r.add(items)
-	if fresh == 0 || len(data.links) == 0 {
+	if len(data.links) == 0 || (fresh == 0 && !captured) {
 		return
 	}
 	next, cur, key, ok := nextAPIPage(it)
 	if !ok || cur >= maxStaticPages || (data.pages > 0 && cur >= data.pages) {
 		return
 	}
-	if data.total > 0 && r.countListed(key, fresh) >= data.total {
+	if data.total > 0 && r.countListed(key, data.records) >= data.total {
 		return
 	}
 	r.add([]Item{next})
@@ -104,9 +106,10 @@ func (r *run) followAPI(it Item, final *url.URL, ctype string, text []byte) {
 
 // apiData is what a list API response holds for the crawler.
 type apiData struct {
-	links []link
-	total int // records announced (0 when unknown)
-	pages int // pages announced (0 when unknown)
+	links   []link
+	records int // records that gave links (a record's attachments are part of it)
+	total   int // records announced (0 when unknown)
+	pages   int // pages announced (0 when unknown)
 }
 
 var jsonpRe = regexp.MustCompile(`(?s)^\s*[\w$.]+\s*\(\s*(.*?)\s*\)\s*;?\s*$`)
@@ -153,9 +156,15 @@ func (d *apiData) walk(v any) {
 		for _, e := range x {
 			d.walk(e)
 		}
+	case string:
+		// An HTML fragment as a record (Hanweb <record><![CDATA[…]]>).
+		if strings.Contains(x, "<a ") || strings.Contains(x, "<A ") {
+			d.links = append(d.links, scanHTML([]byte(x)).links...)
+			d.records++
+		}
 	case map[string]any:
 		var l link
-		urlRank := 0
+		urlRank, records := 0, d.records
 		for k, val := range x {
 			lk := strings.ToLower(k)
 			switch val := val.(type) {
@@ -180,6 +189,7 @@ func (d *apiData) walk(v any) {
 					}
 				case strings.Contains(val, "<a ") || strings.Contains(val, "<A "):
 					d.links = append(d.links, scanHTML([]byte(val)).links...)
+					d.records++
 				case totalKeys[lk] || pagesKeys[lk]:
 					d.count(lk, val)
 				}
@@ -198,6 +208,7 @@ func (d *apiData) walk(v any) {
 		}
 		if l.href != "" && l.text != "" {
 			d.links = append(d.links, l)
+			d.records = records + 1
 		}
 	}
 }

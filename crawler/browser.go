@@ -406,6 +406,13 @@ func (pg *renderPage) handle(e *fetch.EventRequestPaused) {
 		return
 	}
 	main := e.ResourceType == network.ResourceTypeDocument && e.FrameID == pg.mainFrame
+	if e.ResourceType == network.ResourceTypeDocument && !main {
+		// A frame's document is a list page of its own: the crawler
+		// follows its src (and renders it when needed), so it is not
+		// fetched twice.
+		fail(network.ErrorReasonBlockedByClient)
+		return
+	}
 	var resp *subResponse
 	pg.mu.Lock()
 	first := main && pg.mains == 0 && pg.req.first != nil

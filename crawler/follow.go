@@ -18,7 +18,7 @@ func (r *run) discover(it Item, final *url.URL, text []byte, doc *Document) (att
 	case isHanwebProxy(final):
 		r.followHanweb(it, final, text)
 	case isAPIBody(doc.ContentType, text):
-		r.followAPI(it, final, doc.ContentType, text) // api.go
+		r.followAPI(it, final, doc.ContentType, text, false) // api.go
 	default:
 		return r.followHTML(it, final, text, doc)
 	}
