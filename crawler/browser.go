@@ -75,6 +75,13 @@ func (b *browser) start() (context.Context, error) {
 		chromedp.Flag("disable-domain-reliability", true),
 		chromedp.Flag("no-pings", true),
 		chromedp.Flag("blink-settings", "imagesEnabled=false"),
+		// Requests the page makes are intercepted and answered by the
+		// crawler; anything the browser would fetch by itself (a favicon,
+		// a prefetch) goes to a proxy that does not exist, loopback
+		// included, and fails.
+		chromedp.ProxyServer("http://nianbao-no-network.invalid:9"),
+		chromedp.Flag("proxy-bypass-list", "<-loopback>"),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
@@ -126,11 +133,14 @@ func (b *browser) close() error {
 
 // browserSession is one Fetch's share of the browser: a BrowserContext of
 // its own (an incognito profile), so that the cookies of one site's run
-// never reach another's.
+// never reach another's, and the tabs it keeps for its next pages.
 type browserSession struct {
 	b      *browser
 	ctx    context.Context // the session's chromedp context, for its lifetime
 	cancel context.CancelFunc
+
+	mu   sync.Mutex // protects idle
+	idle []*tab     // open tabs (on about:blank) waiting for a page
 }
 
 // newSession starts the browser if needed and opens a session.
@@ -147,8 +157,118 @@ func (b *browser) newSession() (*browserSession, error) {
 	return &browserSession{b: b, ctx: sctx, cancel: cancel}, nil
 }
 
-// close closes the session's tabs and disposes of its BrowserContext.
-func (s *browserSession) close() { s.cancel() }
+// close closes the session's tabs and disposes of its BrowserContext. No
+// render may run during or after close.
+func (s *browserSession) close() {
+	s.mu.Lock()
+	idle := s.idle
+	s.idle = nil
+	s.mu.Unlock()
+	for _, t := range idle {
+		t.close()
+	}
+	s.cancel()
+}
+
+// tab is a browser tab of a session, reused from page to page: opening a
+// tab costs more than rendering a small page.
+type tab struct {
+	ctx       context.Context // the tab's chromedp context, for its lifetime
+	cancel    context.CancelFunc
+	mainFrame cdp.FrameID
+
+	wg sync.WaitGroup // request handlers in flight
+
+	mu     sync.Mutex  // protects the fields below
+	cur    *renderPage // the page being rendered; nil between pages
+	closed bool        // no handler starts after close
+}
+
+// takeTab returns an idle tab of the session or opens one.
+func (s *browserSession) takeTab() (*tab, error) {
+	s.mu.Lock()
+	if n := len(s.idle); n > 0 {
+		t := s.idle[n-1]
+		s.idle = s.idle[:n-1]
+		s.mu.Unlock()
+		return t, nil
+	}
+	s.mu.Unlock()
+	tctx, cancel := chromedp.NewContext(s.ctx)
+	t := &tab{ctx: tctx, cancel: cancel}
+	if err := chromedp.Listen(tctx, t.event); err != nil { // opens the tab
+		cancel()
+		return nil, fmt.Errorf("open tab: %w", err)
+	}
+	t.mainFrame = cdp.FrameID(chromedp.FromContext(tctx).Target.TargetID)
+	if _, err := chromedp.Call(tctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*"}}}); err != nil {
+		t.close()
+		return nil, fmt.Errorf("intercept requests: %w", err)
+	}
+	return t, nil
+}
+
+// putTab leaves the page (a blank document stops its scripts and its
+// requests) and keeps the tab for the session's next page, or closes it
+// when it does not answer or enough tabs wait already.
+func (s *browserSession) putTab(t *tab) {
+	ctx, cancel := context.WithTimeout(t.ctx, 5*time.Second)
+	_, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: "about:blank"})
+	cancel()
+	if err == nil {
+		s.mu.Lock()
+		if len(s.idle) < cap(s.b.tabs) {
+			s.idle = append(s.idle, t)
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+	}
+	t.close()
+}
+
+// close closes the tab and waits for its handlers.
+func (t *tab) close() {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.cancel()
+	t.wg.Wait()
+}
+
+// event receives the tab's events on chromedp's reader goroutine: it only
+// starts a handler.
+func (t *tab) event(ev any) {
+	e, ok := ev.(*fetch.EventRequestPaused)
+	if !ok {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return
+	}
+	t.wg.Add(1)
+	pg := t.cur
+	if pg == nil {
+		// A late request of a page that is done.
+		go func() {
+			defer t.wg.Done()
+			_, _ = chromedp.Call(t.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonAborted})
+		}()
+		return
+	}
+	pg.mu.Lock()
+	pg.inflight++
+	pg.last = time.Now()
+	pg.mu.Unlock()
+	pg.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		defer pg.wg.Done()
+		pg.handle(e)
+	}()
+}
 
 // subRequest is a request made by a page in the browser.
 type subRequest struct {
@@ -220,19 +340,17 @@ type renderResult struct {
 	timedOut bool
 }
 
-// renderPage is the state of one page being rendered in one tab.
+// renderPage is the state of one page being rendered in a tab.
 type renderPage struct {
 	req       renderRequest
-	tctx      context.Context // the tab's chromedp context
+	ctx       context.Context // ends with the page: its handlers stop then
 	mainFrame cdp.FrameID
 
-	wg sync.WaitGroup // request handlers in flight
+	wg sync.WaitGroup // the page's request handlers in flight
 
-	mu sync.Mutex // protects the fields below
-	// closed is set when the page is done: no handler starts after it.
-	closed   bool
-	inflight int       // requests paused and not yet answered
-	last     time.Time // last request start or end
+	mu       sync.Mutex // protects the fields below
+	inflight int        // requests paused and not yet answered
+	last     time.Time  // last request start or end
 	// mains counts the top-document requests; the first is served from
 	// req.first.
 	mains   int
@@ -248,11 +366,11 @@ const maxAPICalls = 32
 // its document is complete, and (if it still shows a challenge) no reload
 // came for challengeQuiet.
 const (
-	quiet          = 500 * time.Millisecond
+	quiet          = 300 * time.Millisecond
 	challengeQuiet = 3 * time.Second
 )
 
-// render loads req.url in a new tab of the session and returns the rendered
+// render loads req.url in a tab of the session and returns the rendered
 // page. It waits for a free tab (the pool); ctx cancels it.
 func (s *browserSession) render(ctx context.Context, req renderRequest) (*renderResult, error) {
 	select {
@@ -261,29 +379,28 @@ func (s *browserSession) render(ctx context.Context, req renderRequest) (*render
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.b.tabs }()
-
-	tctx, cancelTab := chromedp.NewContext(s.ctx)
-	defer cancelTab()
-	stop := context.AfterFunc(ctx, cancelTab)
+	t, err := s.takeTab()
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancelPage := context.WithCancel(t.ctx)
+	defer cancelPage()
+	stop := context.AfterFunc(ctx, cancelPage)
 	defer stop()
-
-	pg := &renderPage{req: req, tctx: tctx, last: time.Now()}
+	pg := &renderPage{req: req, ctx: pctx, mainFrame: t.mainFrame, last: time.Now()}
+	t.mu.Lock()
+	t.cur = pg
+	t.mu.Unlock()
 	defer func() {
-		pg.mu.Lock()
-		pg.closed = true
-		pg.mu.Unlock()
-		cancelTab()
+		t.mu.Lock()
+		t.cur = nil
+		t.mu.Unlock()
+		cancelPage()
 		pg.wg.Wait()
+		s.putTab(t)
 	}()
-	if err := chromedp.Listen(tctx, pg.event); err != nil { // opens the tab
-		return nil, fmt.Errorf("open tab: %w", err)
-	}
-	pg.mainFrame = cdp.FrameID(chromedp.FromContext(tctx).Target.TargetID)
-	if _, err := chromedp.Call(tctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*"}}}); err != nil {
-		return nil, fmt.Errorf("intercept requests: %w", err)
-	}
 
-	actx, cancel := context.WithTimeout(tctx, req.timeout)
+	actx, cancel := context.WithTimeout(pctx, req.timeout)
 	defer cancel()
 	nav, err := chromedp.Call(actx, page.Navigate, page.NavigateParams{URL: req.url})
 	if err == nil && nav.ErrorText != "" {
@@ -303,7 +420,7 @@ func (s *browserSession) render(ctx context.Context, req renderRequest) (*render
 		return nil, ctx.Err()
 	}
 	// Read the page, with a little time of its own if the render timed out.
-	rctx, rcancel := context.WithTimeout(tctx, 10*time.Second)
+	rctx, rcancel := context.WithTimeout(pctx, 10*time.Second)
 	defer rcancel()
 	pg.mu.Lock()
 	res.main, res.apis, res.refused = pg.main, pg.apis, pg.refused
@@ -329,24 +446,6 @@ func (s *browserSession) render(ctx context.Context, req renderRequest) (*render
 		pg.cookiesToJar(rctx, u)
 	}
 	return res, nil
-}
-
-// event receives the tab's events on chromedp's reader goroutine: it only
-// starts a handler.
-func (pg *renderPage) event(ev any) {
-	e, ok := ev.(*fetch.EventRequestPaused)
-	if !ok {
-		return
-	}
-	pg.mu.Lock()
-	defer pg.mu.Unlock()
-	if pg.closed {
-		return
-	}
-	pg.inflight++
-	pg.last = time.Now()
-	pg.wg.Add(1)
-	go pg.handle(e)
 }
 
 // settle waits until the page is done (see quiet) or ctx ends.
@@ -386,14 +485,13 @@ var refusedTypes = map[network.ResourceType]bool{
 
 // handle answers one paused request of the page.
 func (pg *renderPage) handle(e *fetch.EventRequestPaused) {
-	defer pg.wg.Done()
 	defer func() {
 		pg.mu.Lock()
 		pg.inflight--
 		pg.last = time.Now()
 		pg.mu.Unlock()
 	}()
-	ctx := pg.tctx
+	ctx := pg.ctx
 	fail := func(reason network.ErrorReason) {
 		pg.mu.Lock()
 		pg.refused++

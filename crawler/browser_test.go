@@ -3,6 +3,7 @@ package crawler
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -33,6 +34,9 @@ func chromiumPath(t testing.TB) string {
 // browserOptions are testOptions with a browser.
 func browserOptions(t testing.TB, st State) Options {
 	o := testOptions(st)
+	if os.Getenv("NIANBAO_DEBUG") != "" {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	o.Browser = chromiumPath(t)
 	o.RenderTimeout = 20 * time.Second
 	return o
@@ -51,7 +55,9 @@ func newBrowserCrawler(t testing.TB, o Options) *Crawler {
 }
 
 // guard checks what a portal is asked: every request must carry the
-// crawler's User-Agent and stay out of robots.txt's Disallow.
+// crawler's User-Agent, stay out of robots.txt's Disallow, and come from
+// the crawler's client, never from Chromium's own network stack (which
+// sends Sec-Fetch-* headers the crawler does not forward).
 type guard struct {
 	ua, disallow string
 	mu           sync.Mutex // protects bad
@@ -62,7 +68,8 @@ func (g *guard) wrap(p *portal) {
 	inner := p.mux
 	p.mux = http.NewServeMux()
 	p.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/robots.txt" && (r.UserAgent() != g.ua || (g.disallow != "" && strings.HasPrefix(r.URL.Path, g.disallow))) {
+		if r.Header.Get("Sec-Fetch-Mode") != "" || r.Header.Get("Sec-Fetch-Dest") != "" ||
+			(r.URL.Path != "/robots.txt" && (r.UserAgent() != g.ua || (g.disallow != "" && strings.HasPrefix(r.URL.Path, g.disallow)))) {
 			g.mu.Lock()
 			g.bad = append(g.bad, fmt.Sprintf("%s (User-Agent %q)", r.URL.RequestURI(), r.UserAgent()))
 			g.mu.Unlock()
@@ -464,6 +471,65 @@ func TestCrawler_Fetch_ScriptLists(t *testing.T) {
 		if d := sink.byURL()[p.url(recs[11].url)]; d.Published != "2013-01-20" {
 			t.Errorf("published from milliseconds = %q", d.Published)
 		}
+	})
+
+	t.Run("Politeness", func(t *testing.T) {
+		// The requests of a page in the browser keep the site's parallelism
+		// (1) and delay (150ms + jitter) like plain ones: its four scripts
+		// and its XHR are fetched one at a time, spaced.
+		p := newPortal(t)
+		p.delay = 20 * time.Millisecond
+		g := &guard{ua: opts.UserAgent}
+		var mu sync.Mutex
+		var starts []time.Time
+		var scripts strings.Builder
+		for i := 1; i <= 4; i++ {
+			fmt.Fprintf(&scripts, `<script src="/pol/s%d.js" async></script>`, i)
+			p.mux.HandleFunc(fmt.Sprintf("/pol/s%d.js", i), func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, "window.s%d = 1;", i)
+			})
+		}
+		p.html("/pol/", `<!DOCTYPE html><html><head><meta charset="utf-8"><title>年报</title>`+scripts.String()+`</head><body>
+<ul id="l"></ul><script>fetch('/pol/list.json').then(function (r) { return r.json(); }).then(function (d) {
+  document.getElementById('l').innerHTML = d.map(function (x) { return '<li><a href="' + x.url + '">' + x.title + '</a></li>'; }).join('');
+});</script></body></html>`)
+		p.mux.HandleFunc("/pol/list.json", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `[{"title":"平潭县2023年政府信息公开工作年度报告","url":"/pol/2023.html"}]`)
+		})
+		p.report("/pol/2023.html", "平潭县2023年政府信息公开工作年度报告")
+		g.wrap(p)
+		inner := p.mux
+		p.mux = http.NewServeMux()
+		p.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/robots.txt" {
+				mu.Lock()
+				starts = append(starts, time.Now())
+				mu.Unlock()
+			}
+			inner.ServeHTTP(w, r)
+		})
+		delay := 150 * time.Millisecond
+		st := mustFetch(t, c, Site{Name: "平潭县", Start: []string{p.url("/pol/")}, Parallelism: 1, Delay: &delay, Render: true}, &collect{})
+		if st.Reports != 1 || st.Rendered != 2 {
+			t.Errorf("reports %d rendered %d, want 1, 2", st.Reports, st.Rendered)
+		}
+		if n := p.peak.Load(); n != 1 {
+			t.Errorf("peak concurrent requests = %d, want 1", n)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		// The page, its 4 scripts and its JSON (read from the browser's
+		// call, not fetched again), then the report.
+		if len(starts) != 7 {
+			t.Errorf("%d requests, want 7 (page, 4 scripts, JSON, report)", len(starts))
+		}
+		for i := 1; i < len(starts); i++ {
+			if gap := starts[i].Sub(starts[i-1]); gap < delay {
+				t.Errorf("request %d started %s after the previous one, want at least %s", i, gap, delay)
+			}
+		}
+		g.check(t)
 	})
 
 	t.Run("RenderedSiteFramesAndWrites", func(t *testing.T) {

@@ -115,6 +115,13 @@ func (rb *runBrowser) close() {
 	}
 }
 
+// lost turns rendering off for the rest of the run.
+func (rb *runBrowser) lost() {
+	rb.mu.Lock()
+	defer rb.mu.Unlock()
+	rb.off = true
+}
+
 func (rb *runBrowser) gaveUp(host string) bool {
 	rb.mu.Lock()
 	defer rb.mu.Unlock()
@@ -207,6 +214,9 @@ func (r *run) render(it Item, final *url.URL, status int, hdr http.Header, body 
 			r.log.Warn("render failed", "url", it.URL, "why", why, "err", err)
 			if why == "challenge" {
 				r.br.giveUp(final.Host)
+			}
+			if s.ctx.Err() != nil {
+				r.br.lost() // the browser is gone (crashed, killed)
 			}
 		}
 		return nil, false
