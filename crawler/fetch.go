@@ -529,22 +529,23 @@ func (r *run) onResponse(resp *colly.Response) {
 	}
 	final := resp.Request.URL
 	var rr *renderOutcome
-	if why := r.renderWhy(it, status, hdr, ctype, text, final); why != "" {
-		if out, ok := r.render(it, final, status, hdr, body, why); ok {
+	if why, kind := r.renderWhy(it, status, hdr, ctype, text, final); why != "" {
+		if out, ok := r.render(it, final, status, hdr, body, why, kind); ok {
 			rr, status, hdr, body, ctype, final = out, out.status, out.hdr, out.body, out.ctype, out.final
 			textual, cs, text = isTextual(ctype, body), "", nil
 			if textual {
 				cs = detectCharset(body, ctype)
 				text = decodeWith(body, cs)
 			}
-			if out.rendered {
-				hdr = http.Header{} // the served headers set no cookie on the DOM
-			}
 		} else if r.ctx.Err() != nil {
 			return // interrupted: the item stays queued
 		}
 	}
-	if kind := blockKind(status, hdr, text); kind != "" {
+	kind := blockKind(status, hdr, text)
+	if rr != nil {
+		kind = rr.block
+	}
+	if kind != "" {
 		r.failed(it, prev, status, "blocked: "+kind, fmt.Errorf("%w: %s (HTTP %d)", ErrBlocked, kind, status), true)
 		return
 	}

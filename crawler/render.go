@@ -134,18 +134,24 @@ func (rb *runBrowser) giveUp(host string) {
 	rb.failed[host] = true
 }
 
-// renderWhy says why a response should be rendered: "challenge", "site",
-// "template", or "" when it should not (or cannot) be.
-func (r *run) renderWhy(it Item, status int, hdr http.Header, ctype string, text []byte, final *url.URL) string {
+// renderWhy says why a response should be rendered: "challenge" (kind is
+// then the block kind), "site", "template", or "" when it should not (or
+// cannot) be.
+func (r *run) renderWhy(it Item, status int, hdr http.Header, ctype string, text []byte, final *url.URL) (why, kind string) {
 	if r.br == nil {
-		return ""
+		return "", ""
 	}
 	if kind := blockKind(status, hdr, text); kind != "" {
 		if !renderableBlocks[kind] || r.br.gaveUp(final.Host) {
-			return ""
+			return "", ""
 		}
-		return "challenge"
+		return "challenge", kind
 	}
+	return r.renderWhyPage(it, status, ctype, text, final), ""
+}
+
+// renderWhyPage is renderWhy for a response that is no challenge.
+func (r *run) renderWhyPage(it Item, status int, ctype string, text []byte, final *url.URL) string {
 	if status < 200 || status > 299 || text == nil || it.Kind == KindAttachment || r.br.gaveUp("") {
 		return ""
 	}
@@ -193,12 +199,16 @@ type renderOutcome struct {
 	raw      []byte // the served body of the page, when rendered
 	rawCT    string
 	apis     []apiCall
+	// block is the block kind of the result ("" when it is content): a
+	// challenge the browser did not pass.
+	block string
 }
 
 // render renders the page of a plain response (final, status, hdr, body)
-// in the browser. ok is false when it could not be rendered: the plain
-// response is then handled as without a browser.
-func (r *run) render(it Item, final *url.URL, status int, hdr http.Header, body []byte, why string) (out *renderOutcome, ok bool) {
+// in the browser; kind is the block kind that made it a challenge. ok is
+// false when it could not be rendered: the plain response is then handled
+// as without a browser.
+func (r *run) render(it Item, final *url.URL, status int, hdr http.Header, body []byte, why, kind string) (out *renderOutcome, ok bool) {
 	s := r.br.open()
 	if s == nil {
 		return nil, false
@@ -231,11 +241,22 @@ func (r *run) render(it Item, final *url.URL, status int, hdr http.Header, body 
 	} else {
 		out.body, out.ctype = res.main.body, res.main.contentType()
 	}
+	if out.rendered {
+		// A rendered page is what its scripts made of it: only the marks
+		// of a challenge count, not how little text it shows.
+		if out.block = blockKind(out.status, nil, out.body); out.block == "js-only" {
+			out.block = ""
+		}
+	} else if isChallengeResponse(res.main) {
+		out.block = blockKind(res.main.status, res.main.header, decodeWith(res.main.body, detectCharset(res.main.body, out.ctype)))
+	}
 	passed := false
 	if why == "challenge" {
-		passed = res.main.status >= 200 && res.main.status <= 299 && !isChallengeResponse(res.main)
-		if !passed {
+		if out.block != "" {
 			r.br.giveUp(final.Host)
+		} else if kind != "js-only" {
+			// A JS-only page is a page built by a script, no challenge.
+			passed = true
 		}
 	}
 	r.mu.Lock()

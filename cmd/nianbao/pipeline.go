@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -157,9 +159,26 @@ func (p *pipeline) Handle(ctx context.Context, doc crawler.Document) error {
 	if parent != nil && parent.title != "" && doc.Kind == crawler.KindAttachment && parent.kind == crawler.KindReport {
 		title = parent.title
 	}
-	isNew, err := p.captures.put(store.Capture{SHA256: doc.SHA256, URL: doc.URL, FinalURL: finalURL, Status: doc.Status,
+	capture := store.Capture{SHA256: doc.SHA256, URL: doc.URL, FinalURL: finalURL, Status: doc.Status,
 		ContentType: doc.ContentType, ETag: doc.ETag, LastModified: doc.LastModified, FetchedAt: fetched,
-		RunID: p.runID, Site: doc.Site, Agency: doc.Site, Title: title, Published: doc.Published}, doc.Body)
+		RunID: p.runID, Site: doc.Site, Agency: doc.Site, Title: title, Published: doc.Published, Rendered: doc.Rendered}
+	if doc.Rendered && len(doc.Raw) > 0 {
+		// The bytes the server sent are kept beside the rendered page.
+		raw := capture
+		raw.SHA256, raw.ContentType, raw.Rendered = "", doc.RawContentType, false
+		rawNew, err := p.captures.put(raw, doc.Raw)
+		if err != nil {
+			return fmt.Errorf("archive %s (as served): %w", doc.URL, err)
+		}
+		sum := sha256.Sum256(doc.Raw)
+		capture.RawSHA256 = hex.EncodeToString(sum[:])
+		if rawNew {
+			p.mu.Lock()
+			p.newCaptures++
+			p.mu.Unlock()
+		}
+	}
+	isNew, err := p.captures.put(capture, doc.Body)
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", doc.URL, err)
 	}
