@@ -22,7 +22,9 @@ import (
 // started before the timer. ns/page is the wall time per page (list and
 // reports) at the default 2 tabs and 4 requests per host; browser-peak-MB is
 // the peak of the summed RSS of the Chromium processes (the browser and its
-// children, read from /proc every 20 ms).
+// children, read from /proc every 20 ms), which counts the pages they share
+// once per process; browser-peak-PSS-MB is the peak of their summed PSS
+// (shared pages divided among the processes), the memory they really take.
 //
 //	go test ./crawler -run XXX -bench Render -benchtime 3x
 func BenchmarkCrawler_Render(b *testing.B) {
@@ -69,7 +71,7 @@ func BenchmarkCrawler_Render(b *testing.B) {
 				}
 				return st
 			}
-			var peak atomic.Int64
+			var peak, peakPSS atomic.Int64
 			stop, done := make(chan struct{}), make(chan struct{})
 			if mode.render {
 				fetch() // starts the browser
@@ -82,8 +84,12 @@ func BenchmarkCrawler_Render(b *testing.B) {
 						case <-stop:
 							return
 						case <-t.C:
-							if rss := processTreeRSS(c.browser.processID()); rss > peak.Load() {
+							rss, pss := processTreeMemory(c.browser.processID())
+							if rss > peak.Load() {
 								peak.Store(rss)
+							}
+							if pss > peakPSS.Load() {
+								peakPSS.Store(pss)
 							}
 						}
 					}
@@ -107,20 +113,23 @@ func BenchmarkCrawler_Render(b *testing.B) {
 			b.ReportMetric(float64(elapsed.Nanoseconds())/float64(pagesTotal), "ns/page")
 			if mode.render {
 				b.ReportMetric(float64(peak.Load())/(1<<20), "browser-peak-MB")
+				b.ReportMetric(float64(peakPSS.Load())/(1<<20), "browser-peak-PSS-MB")
 			}
 		})
 	}
 }
 
-// processTreeRSS returns the summed resident set size in bytes of pid and
-// all its descendants, read from /proc (0 where there is no /proc).
-func processTreeRSS(pid int) int64 {
+// processTreeMemory returns the summed resident set size (VmRSS of
+// /proc/PID/status) and proportional set size (Pss of
+// /proc/PID/smaps_rollup) in bytes of pid and all its descendants; zeros
+// where there is no /proc.
+func processTreeMemory(pid int) (rss, pss int64) {
 	if pid <= 0 {
-		return 0
+		return 0, 0
 	}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	parent := map[int]int{}
 	for _, e := range entries {
@@ -148,24 +157,29 @@ func processTreeRSS(pid int) int64 {
 		}
 		return false
 	}
-	var total int64
 	for id := range parent {
 		if !in(id) {
 			continue
 		}
-		f, err := os.Open(filepath.Join("/proc", strconv.Itoa(id), "status"))
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-				kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-				total += kb << 10
-				break
-			}
-		}
-		f.Close()
+		rss += procField(filepath.Join("/proc", strconv.Itoa(id), "status"), "VmRSS:")
+		pss += procField(filepath.Join("/proc", strconv.Itoa(id), "smaps_rollup"), "Pss:")
 	}
-	return total
+	return rss, pss
+}
+
+// procField reads a "Name:  123 kB" line of a /proc file, in bytes.
+func procField(file, name string) int64 {
+	f, err := os.Open(file)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), name); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +76,11 @@ func (b *browser) start() (context.Context, error) {
 		chromedp.Flag("disable-domain-reliability", true),
 		chromedp.Flag("no-pings", true),
 		chromedp.Flag("blink-settings", "imagesEnabled=false"),
+		// Memory: no spare renderer waiting for the next site, no page
+		// kept alive for a Back, one renderer per site, few in all.
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,SpareRendererForSitePerProcess,BackForwardCache"),
+		chromedp.Flag("process-per-site", true),
+		chromedp.Flag("renderer-process-limit", strconv.Itoa(cap(b.tabs)+1)),
 		// Requests the page makes are intercepted and answered by the
 		// crawler; anything the browser would fetch by itself (a favicon,
 		// a prefetch) goes to a proxy that does not exist, loopback
@@ -92,6 +98,8 @@ func (b *browser) start() (context.Context, error) {
 	select {
 	case err = <-started:
 	case <-time.After(browserStartTimeout):
+		cancel()
+		<-started // the start gives up once its context is cancelled
 		err = fmt.Errorf("no answer after %s", browserStartTimeout)
 	}
 	if err != nil {
@@ -122,7 +130,16 @@ func (b *browser) close() error {
 	if b.ctx == nil {
 		return nil
 	}
-	err := chromedp.Cancel(b.ctx)
+	// A graceful close, then a kill if the browser does not exit in time.
+	done := make(chan error, 1)
+	go func() { done <- chromedp.Cancel(b.ctx) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		b.cancel()
+		err = <-done
+	}
 	b.cancel()
 	b.ctx, b.cancel, b.pid = nil, nil, 0
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -570,3 +570,22 @@ document.write('<ul><li><a href="' + base + '2020.html">平潭县2020年政府�
 		}
 	})
 }
+
+func TestCrawler_Fetch_BrowserThatDoesNotStart(t *testing.T) {
+	// A browser path that is no browser: the crawl goes on as without one.
+	p := newPortal(t)
+	p.mux.HandleFunc("/nb/", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusPreconditionFailed)
+		fmt.Fprint(w, `<html><script>$_ts=window['$_ts'];$_ts.nsd=1;</script></html>`)
+	})
+	p.html("/ok/", listPage("年报", [][2]string{{"/ok/2023.html", "平潭县2023年政府信息公开工作年度报告"}}, ""))
+	p.report("/ok/2023.html", "平潭县2023年政府信息公开工作年度报告")
+	o := testOptions(nil)
+	o.Browser = "/bin/false"
+	c := New(o)
+	defer c.Close()
+	st, err := c.Fetch(context.Background(), Site{Name: "x", Start: []string{p.url("/nb/"), p.url("/ok/")}, Render: true}, &collect{})
+	if err == nil || st.Failures["blocked: ruishu"] != 1 || st.Reports != 1 || st.Rendered != 0 {
+		t.Errorf("err %v, failures %v, reports %d, rendered %d", err, st.Failures, st.Reports, st.Rendered)
+	}
+}
