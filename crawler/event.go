@@ -58,7 +58,7 @@ type Stats struct {
 	// of starting from the start pages.
 	Resumed bool
 	// Requests counts HTTP exchanges for pages (attempts included, robots.txt
-	// excluded).
+	// excluded), the requests of pages rendered in the browser included.
 	Requests int
 	// Retries counts retried attempts (included in Requests).
 	Retries int
