@@ -58,3 +58,23 @@ func BenchmarkParse_HTMLTablesOnly(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
 }
+
+// BenchmarkOutline reads the outline (sections, section 五, prose
+// fingerprint) of a real 211 KB page from its extracted lines: the cost
+// that outlines add to Parse.
+func BenchmarkOutline(b *testing.B) {
+	body, err := os.ReadFile("testdata/pingtan-shichangjianguanju-2024.html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc, err := extractHTML(decode(body, ""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if o := readOutline(doc); o == nil || o.Shingles < 1000 {
+			b.Fatalf("outline %+v", o)
+		}
+	}
+}

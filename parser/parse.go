@@ -99,6 +99,7 @@ func (p *Parser) Parse(body []byte, src Source) (*Report, error) {
 		return nil, err
 	}
 	r := interpret(doc, src)
+	r.Outline = readOutline(doc)
 	if len(r.Cells) == 0 && doc.input == "html" && len(doc.scripts) > 0 {
 		// The page may be a shell with its content in a script.
 		if inner := embeddedHTML(doc.scripts); inner != "" {
@@ -108,6 +109,7 @@ func (p *Parser) Parse(body []byte, src Source) (*Report, error) {
 			emb.lines = append(append([]line{}, doc.lines...), emb.lines...)
 			if er := interpret(emb, src); len(er.Cells) > 0 {
 				er.Warnings = append(er.Warnings, "tables read from HTML embedded in a script of the page")
+				er.Outline = readOutline(emb)
 				r = er
 			}
 		}

@@ -88,6 +88,11 @@ type Report struct {
 	Warnings []string `json:"warnings"`
 	// ParserVersion identifies the rules that produced this report.
 	ParserVersion string `json:"parser_version"`
+
+	// Outline is the report's text structure (its six sections, section
+	// 五's length, a prose fingerprint) for the research layer; nil when
+	// the input has no text or the report predates outlines (outline.go).
+	Outline *Outline `json:"outline,omitempty"`
 }
 
 // Cell returns the cell at table/row/column and whether the report has it.

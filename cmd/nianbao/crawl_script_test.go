@@ -447,36 +447,3 @@ sites:
 		t.Errorf("run counts = %+v, want 5 rendered (TRS list, Vue list, challenge, the render site's list and report) and 1 challenge passed", rs0[0].Counts)
 	}
 }
-
-// TestWeb_Metrics_RenderedAndChallenges: /metrics sums the rendered pages
-// and passed challenges of every crawl run.
-func TestWeb_Metrics_RenderedAndChallenges(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "metrics.db"), &store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, c := range []store.Counts{{Rendered: 3, ChallengesPassed: 1}, {Rendered: 2}} {
-		id, err := db.BeginRun([]string{"x"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.FinishRun(store.Run{ID: id, Kind: "crawl", Sites: []string{"x"}, Counts: c}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w, err := newWeb(db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	w.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	for _, line := range []string{"nianbao_rendered_pages_total 5\n", "nianbao_challenges_passed_total 1\n"} {
-		if !strings.Contains(rec.Body.String(), line) {
-			t.Errorf("/metrics lacks %q:\n%s", line, rec.Body.String())
-		}
-	}
-}

@@ -7,12 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"nianbao/cmd/nianbao/export"
 	"nianbao/parser"
 	"nianbao/store"
 )
@@ -120,11 +120,11 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // organ selects it even when longer names contain it.
 func candidates(ctx context.Context, db *store.DB, year int, text string) ([]*store.ReportRecord, error) {
 	var out, exact []*store.ReportRecord
-	want := normAgency(text)
+	want := export.NormAgency(text)
 	err := db.ForEachReportParallel(ctx, store.Filter{Year: year, LatestOnly: true}, 0, func(rec *store.ReportRecord) error {
-		if rec.Latest() != nil && rec.Latest().Report != nil && recordMatches(rec, text) {
+		if rec.Latest() != nil && rec.Latest().Report != nil && export.MatchRecord(rec, text) {
 			out = append(out, rec)
-			if normAgency(rec.Agency) == want {
+			if export.NormAgency(rec.Agency) == want {
 				exact = append(exact, rec)
 			}
 		}
@@ -164,58 +164,13 @@ func sameOrgan(a, b *store.ReportRecord) string {
 		}
 		return ""
 	}
-	if normAgency(a.Agency) == normAgency(b.Agency) {
+	if export.NormAgency(a.Agency) == export.NormAgency(b.Agency) {
 		return "name"
 	}
-	if p := parentDivisionOnly(normAgency(a.Agency), normAgency(b.Agency)); p != "" {
+	if p := export.ParentDivisionOnly(export.NormAgency(a.Agency), export.NormAgency(b.Agency)); p != "" {
 		return "name, apart from the parent division " + p
 	}
 	return ""
-}
-
-// parentDivisions matches a run of higher-level divisions that one year's
-// title may put before the organ's own name: 江苏省, 淮安市, 延边朝鲜族自治州,
-// 阿拉善盟, 和田地区.
-var parentDivisions = regexp.MustCompile(`^(?:\p{Han}{1,10}?(?:省|自治区|自治州|市|州|地区|盟))+$`)
-
-// placeName matches a name that begins with its own place (洪泽区…, 沭阳县…),
-// so that dropping a parent division still leaves a whole organ name
-// ("淮安市人民政府" and "人民政府" are not the same organ).
-var placeName = regexp.MustCompile(`^\p{Han}{1,8}?(?:区|县|旗|市[^场])`)
-
-// withoutParentDivisions returns name with its leading parent divisions
-// dropped, shortest prefix first ("江苏省淮安市洪泽区人民政府" gives
-// "淮安市洪泽区人民政府" and "洪泽区人民政府"); each remainder still begins
-// with its own place.
-func withoutParentDivisions(name string) []string {
-	var out []string
-	for i := range name {
-		if i == 0 {
-			continue
-		}
-		p, rest := name[:i], name[i:]
-		if parentDivisions.MatchString(p) && placeName.MatchString(rest) {
-			out = append(out, rest)
-		}
-	}
-	return out
-}
-
-// parentDivisionOnly returns the prefix P when one name is P + the other and
-// P is only parent divisions ("淮安市洪泽区人民政府" vs "洪泽区人民政府" gives
-// "淮安市"), else "".
-func parentDivisionOnly(a, b string) string {
-	if len(a) < len(b) {
-		a, b = b, a
-	}
-	if a == b || !strings.HasSuffix(a, b) || !placeName.MatchString(b) {
-		return ""
-	}
-	p := strings.TrimSuffix(a, b)
-	if !parentDivisions.MatchString(p) {
-		return ""
-	}
-	return p
 }
 
 func describeCandidates(recs []*store.ReportRecord) string {
@@ -346,12 +301,12 @@ func diffYears(ctx context.Context, db *store.DB, o diffOptions, w io.Writer, st
 		enc.SetEscapeHTML(false)
 		return enc.Encode(d)
 	case "csv":
-		cw := &csvWriter{w: bufioOf(w)}
-		if err := cw.write(diffCSVHeader); err != nil {
+		cw := export.NewCSVWriter(bufioOf(w))
+		if err := cw.Write(diffCSVHeader); err != nil {
 			return err
 		}
 		for _, c := range d.Changes {
-			if err := cw.write(diffCSVRow(d.Agency, c, o.from, o.to)); err != nil {
+			if err := cw.Write(diffCSVRow(d.Agency, c, o.from, o.to)); err != nil {
 				return err
 			}
 		}
@@ -550,15 +505,15 @@ func diffVersions(ctx context.Context, db *store.DB, o diffOptions, w io.Writer,
 		enc.SetEscapeHTML(false)
 		return enc.Encode(d)
 	case "csv":
-		cw := &csvWriter{w: bufioOf(w)}
-		if err := cw.write(diffCSVHeader); err != nil {
+		cw := export.NewCSVWriter(bufioOf(w))
+		if err := cw.Write(diffCSVHeader); err != nil {
 			return err
 		}
 		nc := 0
 		for _, delta := range d.Diffs {
 			nc += len(delta.NotComparable)
 			for _, c := range delta.Changes {
-				if err := cw.write(diffCSVRow(d.Agency, c, delta.From, delta.To)); err != nil {
+				if err := cw.Write(diffCSVRow(d.Agency, c, delta.From, delta.To)); err != nil {
 					return err
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"nianbao/cmd/nianbao/export"
 	"nianbao/parser"
 )
 
@@ -148,7 +149,7 @@ func TestSameOrgan(t *testing.T) {
 		{"湛江市市场监督管理局", "市场监督管理局", ""},
 		{"福建省平潭综合实验区市场监督管理局", "平潭综合实验区市场监督管理局", "福建省"},
 	} {
-		if got := parentDivisionOnly(normAgency(tt.a), normAgency(tt.b)); got != tt.want {
+		if got := export.ParentDivisionOnly(export.NormAgency(tt.a), export.NormAgency(tt.b)); got != tt.want {
 			t.Errorf("parentDivisionOnly(%q, %q) = %q, want %q", tt.a, tt.b, got, tt.want)
 		}
 	}

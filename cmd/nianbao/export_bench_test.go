@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"nianbao/cmd/nianbao/export"
 	"nianbao/parser"
 	"nianbao/store"
 )
@@ -136,7 +137,7 @@ func BenchmarkExport_TidyCSV(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer db.Close()
-			o := exportOptions{format: "csv"}
+			o := export.Options{Format: "csv"}
 			defer exportGC()() // as runExport does
 			var peak uint64
 			cpu0 := cpuTime()
@@ -145,7 +146,7 @@ func BenchmarkExport_TidyCSV(b *testing.B) {
 			for range b.N {
 				runtime.GC()
 				peak = max(peak, peakHeap(func() {
-					if err := exportTo(context.Background(), db, o, io.Discard); err != nil {
+					if err := export.Write(context.Background(), db, o, io.Discard); err != nil {
 						b.Fatal(err)
 					}
 				}))

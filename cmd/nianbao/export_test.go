@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -516,23 +515,6 @@ func TestExport_OutFileIsAtomic(t *testing.T) {
 	}
 	if _, err := os.Stat(out + ".tmp"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("cancelled export left %s.tmp", out)
-	}
-}
-
-func TestCSVWriter_MatchesEncodingCSV(t *testing.T) {
-	fields := []string{"", "a", "a,b", `say "hi"`, " lead", "\tx", "line\nbreak", "cr\r", `\.`, "平潭", "'-"}
-	var got bytes.Buffer
-	bw := bufio.NewWriter(&got)
-	if err := (&csvWriter{w: bw}).write(fields); err != nil {
-		t.Fatal(err)
-	}
-	bw.Flush()
-	var want bytes.Buffer
-	cw := csv.NewWriter(&want)
-	cw.Write(fields)
-	cw.Flush()
-	if got.String() != want.String() {
-		t.Errorf("csvWriter = %q, encoding/csv = %q", got.String(), want.String())
 	}
 }
 

@@ -39,6 +39,8 @@ func TestDependencyRules(t *testing.T) {
 		"nianbao/parser":  {},
 		"nianbao/crawler": {},
 		"nianbao/store":   {"nianbao/parser"},
+		// The research layer: pure analysis over parsed reports.
+		"nianbao/parser/panel": {"nianbao/parser"},
 	}
 	seen := 0
 	for {

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/text/width"
 
+	"nianbao/cmd/nianbao/export"
 	"nianbao/parser"
 	"nianbao/store"
 )
@@ -56,7 +57,7 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	reports, versions := 0, 0
 	err = db.ForEachReport(ctx, store.Filter{Year: *year, LatestOnly: true}, func(rec *store.ReportRecord) error {
 		v := rec.Latest()
-		if v == nil || !agencyMatches(v.Report, rec.Agency, *agency) {
+		if v == nil || !export.MatchAgency(v.Report, rec.Agency, *agency) {
 			return nil
 		}
 		reports++

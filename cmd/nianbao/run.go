@@ -151,3 +151,14 @@ func parseFlags(fs *flag.FlagSet, args []string) (done bool, err error) {
 	}
 	return false, nil
 }
+
+// buildVersion is the version runVersion prints.
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"nianbao/cmd/nianbao/web"
 	"nianbao/crawler"
 	"nianbao/store"
 )
@@ -120,11 +121,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	w, err := newWeb(db, logger)
+	w, err := web.New(db, logger)
 	if err != nil {
 		return err
 	}
-	if err := w.refresh(ctx); err != nil {
+	if err := w.Refresh(ctx); err != nil {
 		return err
 	}
 	job := func(ctx context.Context, names []string) error {
@@ -141,14 +142,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	w.status = sched.Status
-	w.sites = len(scheduled)
+	w.SetScheduler(sched.Status, len(scheduled))
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", *addr, err)
 	}
-	srv := &http.Server{Handler: w.handler(), ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "nianbao serve: web view at %s (database %s, %d sites)\n", url, cfg.DB, len(scheduled))
@@ -193,7 +193,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // serveCrawl is the scheduled job: it crawls the named sites through the
 // same path as 'nianbao crawl' on serve's open database, logs one line per
 // site, and refreshes the web view's index.
-func serveCrawl(ctx context.Context, db *store.DB, cfg *Config, names []string, w *web, logger *slog.Logger, stderr io.Writer, verbose bool) error {
+func serveCrawl(ctx context.Context, db *store.DB, cfg *Config, names []string, w *web.Server, logger *slog.Logger, stderr io.Writer, verbose bool) error {
 	sites := make([]SiteConfig, 0, len(names))
 	for _, n := range names {
 		s, err := cfg.site(n)
@@ -213,7 +213,7 @@ func serveCrawl(ctx context.Context, db *store.DB, cfg *Config, names []string, 
 	}
 	// The index is refreshed even after an interrupted or partial run:
 	// what was stored is in the archive.
-	if rerr := w.refresh(context.WithoutCancel(ctx)); rerr != nil {
+	if rerr := w.Refresh(context.WithoutCancel(ctx)); rerr != nil {
 		logger.Warn("refresh web index", "err", rerr)
 	}
 	return err

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"nianbao/cmd/nianbao/web"
 	"nianbao/store"
 )
 
@@ -243,7 +244,7 @@ func TestServe_EndToEnd(t *testing.T) {
 
 	// The report page of 洪泽区人民政府 2023 (a PDF): table 四 with the two
 	// rows that break R4 highlighted.
-	page := chromium(t, bin, "--dump-dom", base+reportURL("洪泽区人民政府", 2023))
+	page := chromium(t, bin, "--dump-dom", base+web.ReportURL("洪泽区人民政府", 2023))
 	for _, want := range []string{
 		`<td class="num fail" data-id="t4.review.upheld">10</td>`,
 		`<td class="num fail" data-id="t4.review.corrected">1</td>`,
@@ -276,10 +277,10 @@ func TestServe_EndToEnd(t *testing.T) {
 	if resp.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(body, []byte("%PDF")) {
 		t.Errorf("capture: %s, %d bytes starting %q; want the PDF", resp.Header.Get("Content-Type"), len(body), body[:min(8, len(body))])
 	}
-	shot("report-hongze-2023.png", base+reportURL("洪泽区人民政府", 2023))
+	shot("report-hongze-2023.png", base+web.ReportURL("洪泽区人民政府", 2023))
 
 	// The agency page: the two years of 市场监督管理局, one point each.
-	agency := chromium(t, bin, "--dump-dom", base+agencyURL("平潭综合实验区市场监督管理局"))
+	agency := chromium(t, bin, "--dump-dom", base+web.AgencyURL("平潭综合实验区市场监督管理局"))
 	if got := chartPoints(t, agency, "received"); strings.Join(got["s0"], " ") != "2020:5 2024:4" || len(got) != 1 {
 		t.Errorf("received chart in Chromium: %v, want s0 = 2020:5 2024:4", got)
 	}
@@ -289,7 +290,7 @@ func TestServe_EndToEnd(t *testing.T) {
 	if n := strings.Count(agency, "<circle"); n != 2*(1+7+2) {
 		t.Errorf("%d points on the agency page, want %d", n, 2*(1+7+2))
 	}
-	shot("agency-scjgj.png", base+agencyURL("平潭综合实验区市场监督管理局"))
+	shot("agency-scjgj.png", base+web.AgencyURL("平潭综合实验区市场监督管理局"))
 	t.Logf("screenshots in %s", art)
 
 	if err := stop(); err != nil {
@@ -401,7 +402,7 @@ func TestServe_InterruptedRunResumesOnce(t *testing.T) {
 		t.Errorf("first run %+v, want it recorded as interrupted", r)
 	}
 	var reports struct {
-		Reports []reportSummary `json:"reports"`
+		Reports []web.ReportSummary `json:"reports"`
 	}
 	getJSON(t, base2+"/api/reports", &reports)
 	got := map[string]string{}
@@ -509,7 +510,7 @@ func TestServe_NowCrawlsAtStart(t *testing.T) {
 	base, out, stop := startServe(t, "--config", cfg, "--addr", "127.0.0.1:0", "--jitter", "0", "--now")
 	defer stop()
 	var reports struct {
-		Reports []reportSummary `json:"reports"`
+		Reports []web.ReportSummary `json:"reports"`
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {

@@ -1,4 +1,4 @@
-package main
+package web
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"nianbao/cmd/nianbao/export"
 	"nianbao/parser"
 	"nianbao/store"
 )
@@ -24,7 +26,7 @@ import (
 // break the template's sums (R1–R3), as a re-published page might.
 type webArchive struct {
 	db       *store.DB
-	w        *web
+	w        *Server
 	srv      *httptest.Server
 	seedSHA  string // capture of the original seed page
 	seedBody []byte
@@ -70,7 +72,7 @@ func newWebArchive(t *testing.T) *webArchive {
 		return rep.SHA256
 	}
 	for _, f := range webFixtures {
-		body, err := demodata.ReadFile("demodata/" + f.file)
+		body, err := os.ReadFile(filepath.Join("..", "demodata", f.file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,14 +105,14 @@ func newWebArchive(t *testing.T) *webArchive {
 	}
 	a.finished = r.Finished
 
-	a.w, err = newWeb(db, nil)
+	a.w, err = New(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.w.refresh(context.Background()); err != nil {
+	if err := a.w.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	a.srv = httptest.NewServer(a.w.handler())
+	a.srv = httptest.NewServer(a.w.Handler())
 	t.Cleanup(a.srv.Close)
 	return a
 }
@@ -139,7 +141,7 @@ func (a *webArchive) mustGet(t *testing.T, path string) string {
 	return body
 }
 
-func reportPath(agency string, year int) string { return reportURL(agency, year) }
+func reportPath(agency string, year int) string { return ReportURL(agency, year) }
 
 var reportRowRE = regexp.MustCompile(`<tr class="report" data-agency="([^"]+)" data-year="(\d+)">`)
 
@@ -200,7 +202,7 @@ func TestWeb_Reports_Filters(t *testing.T) {
 	var api struct {
 		Count   int             `json:"count"`
 		Offset  int             `json:"offset"`
-		Reports []reportSummary `json:"reports"`
+		Reports []ReportSummary `json:"reports"`
 	}
 	if err := json.Unmarshal([]byte(a.mustGet(t, "/api/reports?limit=4&offset=3")), &api); err != nil {
 		t.Fatal(err)
@@ -300,10 +302,10 @@ func TestWeb_Report_AgencyWithSlash(t *testing.T) {
 	if _, err := a.db.PutReport(&r, rec.Versions[0].Captures, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.w.refresh(context.Background()); err != nil {
+	if err := a.w.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	path := reportURL(r.Agency, 2025)
+	path := ReportURL(r.Agency, 2025)
 	if !strings.Contains(path, "%2F") {
 		t.Fatalf("report URL %s does not escape the slash", path)
 	}
@@ -314,7 +316,7 @@ func TestWeb_Report_AgencyWithSlash(t *testing.T) {
 	if !strings.Contains(a.mustGet(t, "/"), `href="`+path+`"`) {
 		t.Error("the list does not link to it")
 	}
-	a.mustGet(t, agencyURL(r.Agency))
+	a.mustGet(t, AgencyURL(r.Agency))
 	a.mustGet(t, "/api"+path)
 }
 
@@ -362,7 +364,7 @@ func chartPoints(t *testing.T, body, chart string) map[string][]string {
 
 func TestWeb_Agency_Charts(t *testing.T) {
 	a := newWebArchive(t)
-	body := a.mustGet(t, agencyURL("平潭综合实验区市场监督管理局"))
+	body := a.mustGet(t, AgencyURL("平潭综合实验区市场监督管理局"))
 	tests := []struct {
 		chart string
 		want  map[string][]string
@@ -387,16 +389,16 @@ func TestWeb_Agency_Charts(t *testing.T) {
 		}
 	}
 	// 行政审批局 2023 has one review and one lawsuit after review.
-	one := chartPoints(t, a.mustGet(t, agencyURL("平潭综合实验区行政审批局")), "appeals")
+	one := chartPoints(t, a.mustGet(t, AgencyURL("平潭综合实验区行政审批局")), "appeals")
 	if strings.Join(one["s0"], "") != "2023:1" || strings.Join(one["s1"], "") != "2023:1" {
 		t.Errorf("行政审批局 appeals chart %v, want one point each of value 1", one)
 	}
 	// A legacy report has no tables: the agency page shows no points.
-	legacy := a.mustGet(t, agencyURL("平潭综合实验区公安局"))
+	legacy := a.mustGet(t, AgencyURL("平潭综合实验区公安局"))
 	if n := strings.Count(legacy, "<circle"); n != 0 {
 		t.Errorf("legacy agency page has %d points, want 0", n)
 	}
-	if code, _, _ := a.get(t, agencyURL("不存在的机关")); code != http.StatusNotFound {
+	if code, _, _ := a.get(t, AgencyURL("不存在的机关")); code != http.StatusNotFound {
 		t.Errorf("unknown agency: status %d, want 404", code)
 	}
 }
@@ -445,7 +447,7 @@ func TestWeb_API_Reports(t *testing.T) {
 	a := newWebArchive(t)
 	var list struct {
 		Count   int             `json:"count"`
-		Reports []reportSummary `json:"reports"`
+		Reports []ReportSummary `json:"reports"`
 	}
 	if err := json.Unmarshal([]byte(a.mustGet(t, "/api/reports?year=2023")), &list); err != nil {
 		t.Fatal(err)
@@ -489,23 +491,23 @@ func TestWeb_Export(t *testing.T) {
 	a := newWebArchive(t)
 	for _, tt := range []struct {
 		path string
-		o    exportOptions
+		o    export.Options
 	}{
-		{"/export/csv?year=2025", exportOptions{format: "csv", year: 2025}},
-		{"/export/wide", exportOptions{format: "wide"}},
-		{"/export/reports?agency=" + url.QueryEscape("平潭"), exportOptions{format: "reports", agency: "平潭"}},
-		{"/export/csv?all_versions=1&agency=" + url.QueryEscape("湛江"), exportOptions{format: "csv", agency: "湛江", allVersions: true}},
-		{"/export/jsonl?year=2020", exportOptions{format: "jsonl", year: 2020}},
+		{"/export/csv?year=2025", export.Options{Format: "csv", Year: 2025}},
+		{"/export/wide", export.Options{Format: "wide"}},
+		{"/export/reports?agency=" + url.QueryEscape("平潭"), export.Options{Format: "reports", Agency: "平潭"}},
+		{"/export/csv?all_versions=1&agency=" + url.QueryEscape("湛江"), export.Options{Format: "csv", Agency: "湛江", AllVersions: true}},
+		{"/export/jsonl?year=2020", export.Options{Format: "jsonl", Year: 2020}},
 	} {
 		code, h, body := a.get(t, tt.path)
 		var want bytes.Buffer
-		if err := exportTo(context.Background(), a.db, tt.o, &want); err != nil {
+		if err := export.Write(context.Background(), a.db, tt.o, &want); err != nil {
 			t.Fatal(err)
 		}
 		if code != http.StatusOK || body != want.String() {
 			t.Errorf("GET %s: status %d, %d bytes; want 200 and the %d bytes of 'nianbao export'", tt.path, code, len(body), want.Len())
 		}
-		if !strings.Contains(h.Get("Content-Disposition"), "attachment; filename=\"nianbao-"+tt.o.format) {
+		if !strings.Contains(h.Get("Content-Disposition"), "attachment; filename=\"nianbao-"+tt.o.Format) {
 			t.Errorf("GET %s: Content-Disposition %q", tt.path, h.Get("Content-Disposition"))
 		}
 	}
@@ -588,7 +590,7 @@ func TestWeb_ReadOnly(t *testing.T) {
 		t.Errorf("/healthz = %q", body)
 	}
 	// Pages load nothing from elsewhere: no scripts, no external URLs.
-	for _, path := range []string{"/", reportPath("湛江市司法局", 2025), agencyURL("平潭综合实验区市场监督管理局"), "/runs"} {
+	for _, path := range []string{"/", reportPath("湛江市司法局", 2025), AgencyURL("平潭综合实验区市场监督管理局"), "/runs"} {
 		code, h, body := a.get(t, path)
 		if code != 200 || strings.Contains(body, "<script") || strings.Contains(body, `src="http`) || strings.Contains(body, `<link`) {
 			t.Errorf("%s: status %d, or it loads scripts or external resources", path, code)

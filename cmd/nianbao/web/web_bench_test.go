@@ -1,4 +1,4 @@
-package main
+package web
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 // benchWeb returns a web view over an archive of n agencies, each with the
 // six bundled real reports (their tables, checks and years) under its own
 // name: 6n reports.
-func benchWeb(b *testing.B, n int) (*web, *store.DB) {
+func benchWeb(b *testing.B, n int) (*Server, *store.DB) {
 	b.Helper()
 	db, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), &store.Options{NoSync: true, SnapshotInterval: -1})
 	if err != nil {
@@ -25,7 +26,7 @@ func benchWeb(b *testing.B, n int) (*web, *store.DB) {
 	b.Cleanup(func() { db.Close() })
 	var reps []*parser.Report
 	for _, f := range webFixtures {
-		body, err := demodata.ReadFile("demodata/" + f.file)
+		body, err := os.ReadFile(filepath.Join("..", "demodata", f.file))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -44,11 +45,11 @@ func benchWeb(b *testing.B, n int) (*web, *store.DB) {
 			}
 		}
 	}
-	w, err := newWeb(db, nil)
+	w, err := New(db, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := w.refresh(context.Background()); err != nil {
+	if err := w.Refresh(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	return w, db
@@ -73,7 +74,7 @@ func BenchmarkWeb_Refresh(b *testing.B) {
 	w, _ := benchWeb(b, 1000)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := w.refresh(context.Background()); err != nil {
+		if err := w.Refresh(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -83,23 +84,23 @@ func BenchmarkWeb_Refresh(b *testing.B) {
 // reports filtered by year.
 func BenchmarkWeb_ReportList(b *testing.B) {
 	w, _ := benchWeb(b, 1000)
-	benchGet(b, w.handler(), "/?year=2023")
+	benchGet(b, w.Handler(), "/?year=2023")
 }
 
 // BenchmarkWeb_ReportPage renders one report's three tables.
 func BenchmarkWeb_ReportPage(b *testing.B) {
 	w, _ := benchWeb(b, 1000)
-	benchGet(b, w.handler(), reportURL("湛江市司法局00500", 2025))
+	benchGet(b, w.Handler(), ReportURL("湛江市司法局00500", 2025))
 }
 
 // BenchmarkWeb_AgencyCharts draws the charts of one agency (two years).
 func BenchmarkWeb_AgencyCharts(b *testing.B) {
 	w, _ := benchWeb(b, 1000)
-	benchGet(b, w.handler(), agencyURL("平潭综合实验区市场监督管理局00500"))
+	benchGet(b, w.Handler(), AgencyURL("平潭综合实验区市场监督管理局00500"))
 }
 
 // BenchmarkWeb_Metrics writes /metrics over 6000 reports.
 func BenchmarkWeb_Metrics(b *testing.B) {
 	w, _ := benchWeb(b, 1000)
-	benchGet(b, w.handler(), "/metrics")
+	benchGet(b, w.Handler(), "/metrics")
 }

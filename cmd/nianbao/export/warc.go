@@ -1,7 +1,8 @@
-package main
+package export
 
 import (
 	"bufio"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -10,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -24,15 +24,15 @@ import (
 // record, then request+response pairs (or resource records for bodies not
 // fetched over HTTP). Record IDs are derived from the body's SHA-256, so
 // exporting the same archive twice gives the same records (apart from the
-// warcinfo date). When o.out ends in ".gz" every record is its own gzip
+// warcinfo date). With o.Gzip every record is its own gzip
 // member, as .warc.gz readers expect.
-func exportWARC(ctx context.Context, db *store.DB, o exportOptions, w io.Writer) error {
+func writeWARC(ctx context.Context, db *store.DB, o Options, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
-	ww := &warcWriter{w: bw, gzip: strings.HasSuffix(o.out, ".gz"), m: gowarc.NewMarshaler()}
+	ww := &warcWriter{w: bw, gzip: o.Gzip, m: gowarc.NewMarshaler()}
 	if err := ww.warcinfo(o); err != nil {
 		return err
 	}
-	if o.year == 0 && o.agency == "" {
+	if o.Year == 0 && o.Agency == "" {
 		// Every capture, in SHA-256 order. CaptureBody opens its own read
 		// transaction inside Captures' one: safe here because the DB is
 		// read-only, so no writer in this process can wait between them.
@@ -42,9 +42,9 @@ func exportWARC(ctx context.Context, db *store.DB, o exportOptions, w io.Writer)
 		}
 	} else {
 		seen := map[string]bool{} // capture SHA-256s written
-		f := store.Filter{Year: o.year, LatestOnly: !o.allVersions}
+		f := store.Filter{Year: o.Year, LatestOnly: !o.AllVersions}
 		err := db.ForEachReport(ctx, f, func(rec *store.ReportRecord) error {
-			if !recordMatches(rec, o.agency) {
+			if !MatchRecord(rec, o.Agency) {
 				return nil
 			}
 			for _, v := range rec.Versions {
@@ -125,22 +125,22 @@ func (ww *warcWriter) write(rb gowarc.WarcRecordBuilder, what string) error {
 	return nil
 }
 
-func (ww *warcWriter) warcinfo(o exportOptions) error {
+func (ww *warcWriter) warcinfo(o Options) error {
 	rb := gowarc.NewRecordBuilder(gowarc.Warcinfo, warcRecordOptions...)
 	ww.info = recordID("warcinfo", time.Now().UTC().Format(time.RFC3339Nano))
 	rb.AddWarcHeader(gowarc.WarcRecordID, ww.info)
 	rb.AddWarcHeaderTime(gowarc.WarcDate, time.Now().UTC().Truncate(time.Second))
 	rb.AddWarcHeader(gowarc.ContentType, gowarc.ApplicationWarcFields)
-	if o.out != "" && o.out != "-" {
-		rb.AddWarcHeader(gowarc.WarcFilename, filepath.Base(o.out))
+	if o.Filename != "" {
+		rb.AddWarcHeader(gowarc.WarcFilename, filepath.Base(o.Filename))
 	}
 	sel := "all captures"
-	if o.year != 0 || o.agency != "" {
-		sel = fmt.Sprintf("captures of reports year=%d agency=%q all-versions=%t", o.year, o.agency, o.allVersions)
+	if o.Year != 0 || o.Agency != "" {
+		sel = fmt.Sprintf("captures of reports year=%d agency=%q all-versions=%t", o.Year, o.Agency, o.AllVersions)
 	}
 	fmt.Fprintf(rb, "software: nianbao %s\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n"+
 		"description: 政府信息公开工作年度报告 archive export (%s); HTTP headers are rebuilt from the stored status, Content-Type, ETag and Last-Modified; bodies are the bytes as fetched\r\n",
-		buildVersion(), sel)
+		cmp.Or(o.Software, "(devel)"), sel)
 	return ww.write(rb, "warcinfo")
 }
 
@@ -220,15 +220,4 @@ func (ww *warcWriter) capture(db *store.DB, c store.Capture) error {
 		return err
 	}
 	return ww.write(resp, "response "+target)
-}
-
-// buildVersion is the version runVersion prints.
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }

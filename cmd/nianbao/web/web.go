@@ -1,4 +1,4 @@
-package main
+package web
 
 import (
 	"bytes"
@@ -19,20 +19,21 @@ import (
 	"sync"
 	"time"
 
+	"nianbao/cmd/nianbao/export"
 	"nianbao/crawler"
 	"nianbao/parser"
 	"nianbao/store"
 )
 
-//go:embed web/*.html
+//go:embed *.html
 var webTemplates embed.FS
 
-// web is serve's read-only web view and JSON API over the archive. It
+// Server is serve's read-only web view and JSON API over the archive. It
 // never writes to db. Listing and metrics read an in-memory index of the
 // reports' latest versions, rebuilt by refresh after every scheduled run
 // (serve is the only writer, so the index is never stale for long); report
 // pages read the store directly.
-type web struct {
+type Server struct {
 	db    *store.DB
 	log   *slog.Logger
 	pages map[string]*template.Template
@@ -47,13 +48,13 @@ type web struct {
 
 // archiveIndex summarises the archive for listing and metrics.
 type archiveIndex struct {
-	Reports  []reportSummary
+	Reports  []ReportSummary
 	Versions int
 	Built    time.Time
 }
 
-// reportSummary is one report's latest version as the list shows it.
-type reportSummary struct {
+// ReportSummary is one report's latest version as the list shows it.
+type ReportSummary struct {
 	Agency    string        `json:"agency"`
 	Year      int           `json:"year"`
 	Format    parser.Format `json:"format"`
@@ -76,14 +77,17 @@ type reportSummary struct {
 	URL         string `json:"url"`
 }
 
-func newWeb(db *store.DB, log *slog.Logger) (*web, error) {
+// New returns the web view over db. It never writes to db. log receives
+// rendering and export errors; nil discards them. Call Refresh before
+// serving, and after every run that changed the archive.
+func New(db *store.DB, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	w := &web{db: db, log: log, pages: map[string]*template.Template{}, idx: &archiveIndex{}}
+	w := &Server{db: db, log: log, pages: map[string]*template.Template{}, idx: &archiveIndex{}}
 	funcs := template.FuncMap{
-		"reportURL": reportURL,
-		"agencyURL": agencyURL,
+		"reportURL": ReportURL,
+		"agencyURL": AgencyURL,
 		"time": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
@@ -100,7 +104,7 @@ func newWeb(db *store.DB, log *slog.Logger) (*web, error) {
 		},
 	}
 	for _, name := range []string{"reports", "report", "agency", "diff", "runs", "error"} {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(webTemplates, "web/layout.html", "web/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(webTemplates, "layout.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web template %s: %w", name, err)
 		}
@@ -109,17 +113,25 @@ func newWeb(db *store.DB, log *slog.Logger) (*web, error) {
 	return w, nil
 }
 
-// reportURL is the path of a report page: /reports/AGENCY/YEAR with the
+// SetScheduler makes the status, runs and metrics pages report the
+// scheduler's state (status) and the number of scheduled sites. Call it
+// before the handler serves requests; without it they report no schedule.
+func (w *Server) SetScheduler(status func() crawler.SchedulerStatus, sites int) {
+	w.status, w.sites = status, sites
+}
+
+// ReportURL is the path of a report page: /reports/AGENCY/YEAR with the
 // agency path-escaped (a "/" in a name becomes %2F).
-func reportURL(agency string, year int) string {
+func ReportURL(agency string, year int) string {
 	return "/reports/" + url.PathEscape(agency) + "/" + strconv.Itoa(year)
 }
 
-func agencyURL(agency string) string { return "/agencies/" + url.PathEscape(agency) }
+// AgencyURL is the path of an agency's year-on-year page.
+func AgencyURL(agency string) string { return "/agencies/" + url.PathEscape(agency) }
 
-// refresh rebuilds the index from the store.
-func (w *web) refresh(ctx context.Context) error {
-	idx := &archiveIndex{Reports: []reportSummary{}, Built: time.Now()}
+// Refresh rebuilds the index from the store.
+func (w *Server) Refresh(ctx context.Context) error {
+	idx := &archiveIndex{Reports: []ReportSummary{}, Built: time.Now()}
 	err := w.db.ForEachReportParallel(ctx, store.Filter{LatestOnly: true}, 0, func(rec *store.ReportRecord) error {
 		idx.Versions += rec.Count
 		idx.Reports = append(idx.Reports, summarize(rec))
@@ -134,14 +146,14 @@ func (w *web) refresh(ctx context.Context) error {
 	return nil
 }
 
-func (w *web) index() *archiveIndex {
+func (w *Server) index() *archiveIndex {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	return w.idx
 }
 
-func summarize(rec *store.ReportRecord) reportSummary {
-	s := reportSummary{Agency: rec.Agency, Year: rec.Year, Versions: rec.Count, Updated: rec.Updated, URL: reportURL(rec.Agency, rec.Year)}
+func summarize(rec *store.ReportRecord) ReportSummary {
+	s := ReportSummary{Agency: rec.Agency, Year: rec.Year, Versions: rec.Count, Updated: rec.Updated, URL: ReportURL(rec.Agency, rec.Year)}
 	v := rec.Latest()
 	if v == nil || v.Report == nil {
 		s.Status = "none"
@@ -186,8 +198,8 @@ func sumValues(vs ...string) string {
 	return strconv.FormatFloat(sum, 'f', -1, 64)
 }
 
-// handler returns the HTTP handler: GET and HEAD only.
-func (w *web) handler() http.Handler {
+// Handler returns the HTTP handler: GET and HEAD only.
+func (w *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", w.handleReports)
 	mux.HandleFunc("GET /reports", w.handleReports)
@@ -217,7 +229,7 @@ func (w *web) handler() http.Handler {
 }
 
 // render executes page with data; errors after the header are logged.
-func (w *web) render(rw http.ResponseWriter, status int, page string, data any) {
+func (w *Server) render(rw http.ResponseWriter, status int, page string, data any) {
 	var buf bytes.Buffer
 	if err := w.pages[page].Execute(&buf, data); err != nil {
 		w.log.Error("render page", "page", page, "err", err)
@@ -233,7 +245,7 @@ func (w *web) render(rw http.ResponseWriter, status int, page string, data any) 
 	_, _ = rw.Write(buf.Bytes())
 }
 
-func (w *web) fail(rw http.ResponseWriter, r *http.Request, status int, msg string) {
+func (w *Server) fail(rw http.ResponseWriter, r *http.Request, status int, msg string) {
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		writeJSON(rw, status, map[string]string{"error": msg})
 		return
@@ -298,7 +310,7 @@ func parsePage(q url.Values, def int) (page, error) {
 }
 
 // window returns the page's part of list and sets Total.
-func (p *page) window(list []reportSummary) []reportSummary {
+func (p *page) window(list []ReportSummary) []ReportSummary {
 	p.Total = len(list)
 	lo := min(p.Offset, len(list))
 	return list[lo:min(lo+p.Limit, len(list))]
@@ -323,15 +335,15 @@ func (p page) Prev() int {
 func (p page) First() int { return min(p.Offset+1, p.Total) }
 func (p page) Last() int  { return min(p.Offset+p.Limit, p.Total) }
 
-func (f reportFilter) match(s reportSummary) bool {
-	return (f.Agency == "" || strings.Contains(normAgency(s.Agency), normAgency(f.Agency))) &&
+func (f reportFilter) match(s ReportSummary) bool {
+	return (f.Agency == "" || strings.Contains(export.NormAgency(s.Agency), export.NormAgency(f.Agency))) &&
 		(f.Year == 0 || s.Year == f.Year) &&
 		(f.Format == "" || string(s.Format) == f.Format) &&
 		(f.Status == "" || s.Status == f.Status)
 }
 
-func (w *web) filtered(f reportFilter) []reportSummary {
-	out := []reportSummary{}
+func (w *Server) filtered(f reportFilter) []ReportSummary {
+	out := []ReportSummary{}
 	for _, s := range w.index().Reports {
 		if f.match(s) {
 			out = append(out, s)
@@ -340,7 +352,7 @@ func (w *web) filtered(f reportFilter) []reportSummary {
 	return out
 }
 
-func (w *web) handleReports(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleReports(rw http.ResponseWriter, r *http.Request) {
 	f, err := parseReportFilter(r.URL.Query())
 	if err != nil {
 		w.fail(rw, r, http.StatusBadRequest, err.Error())
@@ -388,7 +400,7 @@ type statusView struct {
 	Built   time.Time
 }
 
-func (w *web) statusView() statusView {
+func (w *Server) statusView() statusView {
 	idx := w.index()
 	v := statusView{Sites: w.sites, Reports: len(idx.Reports), Built: idx.Built}
 	if w.status != nil {
@@ -408,7 +420,7 @@ func reportParams(r *http.Request) (string, int, error) {
 	return agency, year, nil
 }
 
-func (w *web) loadReport(rw http.ResponseWriter, r *http.Request) (*store.ReportRecord, bool) {
+func (w *Server) loadReport(rw http.ResponseWriter, r *http.Request) (*store.ReportRecord, bool) {
 	agency, year, err := reportParams(r)
 	if err != nil {
 		w.fail(rw, r, http.StatusBadRequest, err.Error())
@@ -446,7 +458,7 @@ func pickVersion(rec *store.ReportRecord, q string) (*store.Version, error) {
 	return nil, fmt.Errorf("report %s %d has no version %d (it has %d)", rec.Agency, rec.Year, n, rec.Count)
 }
 
-func (w *web) handleReport(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleReport(rw http.ResponseWriter, r *http.Request) {
 	rec, ok := w.loadReport(rw, r)
 	if !ok {
 		return
@@ -490,7 +502,7 @@ type captureLink struct {
 	FetchedAt   time.Time
 }
 
-func (w *web) handleDiff(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleDiff(rw http.ResponseWriter, r *http.Request) {
 	rec, ok := w.loadReport(rw, r)
 	if !ok {
 		return
@@ -518,7 +530,7 @@ func (w *web) handleDiff(rw http.ResponseWriter, r *http.Request) {
 	w.render(rw, http.StatusOK, "diff", data)
 }
 
-func (w *web) handleCapture(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleCapture(rw http.ResponseWriter, r *http.Request) {
 	sha := strings.ToLower(r.PathValue("sha"))
 	c, err := w.db.Capture(sha)
 	if err != nil {
@@ -550,7 +562,7 @@ func (w *web) handleCapture(rw http.ResponseWriter, r *http.Request) {
 	http.ServeContent(rw, r, "", c.FetchedAt, bytes.NewReader(body))
 }
 
-func (w *web) handleAgency(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleAgency(rw http.ResponseWriter, r *http.Request) {
 	agency := r.PathValue("agency")
 	var recs []*store.ReportRecord
 	err := w.db.ForEachReport(r.Context(), store.Filter{Agency: agency, LatestOnly: true}, func(rec *store.ReportRecord) error {
@@ -566,7 +578,7 @@ func (w *web) handleAgency(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	charts := agencyCharts(recs)
-	var reports []reportSummary
+	var reports []ReportSummary
 	for _, rec := range recs {
 		reports = append(reports, summarize(rec))
 	}
@@ -574,7 +586,7 @@ func (w *web) handleAgency(rw http.ResponseWriter, r *http.Request) {
 		"Reports": reports, "Status": w.statusView()})
 }
 
-func (w *web) handleRuns(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleRuns(rw http.ResponseWriter, r *http.Request) {
 	runs, err := w.runs(r.Context())
 	if err != nil {
 		w.fail(rw, r, http.StatusInternalServerError, err.Error())
@@ -591,7 +603,7 @@ func (w *web) handleRuns(rw http.ResponseWriter, r *http.Request) {
 }
 
 // runs returns the stored runs, newest first.
-func (w *web) runs(ctx context.Context) ([]store.Run, error) {
+func (w *Server) runs(ctx context.Context) ([]store.Run, error) {
 	var runs []store.Run
 	err := w.db.Runs(ctx, func(r store.Run) error {
 		runs = append(runs, r)
@@ -623,7 +635,7 @@ func sortedCounts(m map[string]int) []reasonCount {
 	return out
 }
 
-func (w *web) handleAPIReports(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleAPIReports(rw http.ResponseWriter, r *http.Request) {
 	f, err := parseReportFilter(r.URL.Query())
 	if err != nil {
 		w.fail(rw, r, http.StatusBadRequest, err.Error())
@@ -641,7 +653,7 @@ func (w *web) handleAPIReports(rw http.ResponseWriter, r *http.Request) {
 	writeJSON(rw, http.StatusOK, map[string]any{"count": pg.Total, "offset": pg.Offset, "limit": pg.Limit, "reports": list})
 }
 
-func (w *web) handleAPIReport(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleAPIReport(rw http.ResponseWriter, r *http.Request) {
 	rec, ok := w.loadReport(rw, r)
 	if !ok {
 		return
@@ -650,7 +662,7 @@ func (w *web) handleAPIReport(rw http.ResponseWriter, r *http.Request) {
 		"created": rec.Created, "updated": rec.Updated, "versions": rec.Versions})
 }
 
-func (w *web) handleAPIRuns(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleAPIRuns(rw http.ResponseWriter, r *http.Request) {
 	runs, err := w.runs(r.Context())
 	if err != nil {
 		w.fail(rw, r, http.StatusInternalServerError, err.Error())
@@ -662,7 +674,7 @@ func (w *web) handleAPIRuns(rw http.ResponseWriter, r *http.Request) {
 	writeJSON(rw, http.StatusOK, map[string]any{"count": len(runs), "runs": runs})
 }
 
-func (w *web) handleAPIStatus(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleAPIStatus(rw http.ResponseWriter, r *http.Request) {
 	st := w.statusView()
 	out := map[string]any{"sites": st.Sites, "reports": st.Reports, "running": st.Running, "index_built": st.Built}
 	if st.Running == nil {
@@ -674,21 +686,21 @@ func (w *web) handleAPIStatus(rw http.ResponseWriter, r *http.Request) {
 	writeJSON(rw, http.StatusOK, out)
 }
 
-func (w *web) handleHealthz(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleHealthz(rw http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = rw.Write([]byte("ok\n"))
 }
 
 // handleExport streams an export through the export command's code.
-func (w *web) handleExport(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleExport(rw http.ResponseWriter, r *http.Request) {
 	format := r.PathValue("format")
 	q := r.URL.Query()
-	o := exportOptions{format: format, agency: q.Get("agency"), allVersions: q.Get("all_versions") == "1", bom: q.Get("bom") == "1"}
+	o := export.Options{Format: format, Agency: q.Get("agency"), AllVersions: q.Get("all_versions") == "1", BOM: q.Get("bom") == "1"}
 	ext, ctype := ".csv", "text/csv; charset=utf-8"
 	switch format {
 	case "csv", "wide", "reports":
 	case "jsonl":
-		ext, ctype, o.bom = ".jsonl", "application/jsonl; charset=utf-8", false
+		ext, ctype, o.BOM = ".jsonl", "application/jsonl; charset=utf-8", false
 	default:
 		w.fail(rw, r, http.StatusNotFound, fmt.Sprintf("unknown export %q: csv, wide, reports or jsonl", format))
 		return
@@ -699,22 +711,22 @@ func (w *web) handleExport(rw http.ResponseWriter, r *http.Request) {
 			w.fail(rw, r, http.StatusBadRequest, fmt.Sprintf("bad year %q", y))
 			return
 		}
-		o.year = n
+		o.Year = n
 	}
 	name := "nianbao-" + format
-	if o.year > 0 {
-		name += "-" + strconv.Itoa(o.year)
+	if o.Year > 0 {
+		name += "-" + strconv.Itoa(o.Year)
 	}
 	rw.Header().Set("Content-Type", ctype)
 	rw.Header().Set("Content-Disposition", `attachment; filename="`+name+ext+`"`)
-	if err := exportTo(r.Context(), w.db, o, rw); err != nil {
+	if err := export.Write(r.Context(), w.db, o, rw); err != nil {
 		// The header is out; all that is left is to log and cut the body.
 		w.log.Warn("export", "format", format, "err", err)
 	}
 }
 
 // handleMetrics writes the Prometheus text exposition format by hand.
-func (w *web) handleMetrics(rw http.ResponseWriter, r *http.Request) {
+func (w *Server) handleMetrics(rw http.ResponseWriter, r *http.Request) {
 	runs, err := w.runs(r.Context())
 	if err != nil {
 		http.Error(rw, err.Error(), http.StatusInternalServerError)
@@ -1173,4 +1185,26 @@ func niceMax(v float64) float64 {
 		}
 	}
 	return 40 * p
+}
+
+// splitChanges separates the comparable changes of parser.Diff from the
+// cells that cannot be compared.
+func splitChanges(all []parser.Change) (changed, notComparable []parser.Change) {
+	changed, notComparable = []parser.Change{}, []parser.Change{}
+	for _, c := range all {
+		if c.Comparable {
+			changed = append(changed, c)
+		} else {
+			notComparable = append(notComparable, c)
+		}
+	}
+	return changed, notComparable
+}
+
+// dash shows an empty value as "·", as nianbao diff does.
+func dash(s string) string {
+	if s == "" {
+		return "·"
+	}
+	return s
 }
