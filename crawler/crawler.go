@@ -61,6 +61,24 @@ type Options struct {
 	// means a clone of http.DefaultTransport keeping up to 32 idle
 	// connections per host.
 	Transport http.RoundTripper
+	// Browser is the path of a Chromium (or Chrome) executable, run
+	// headless to render the pages that need JavaScript: every HTML page of
+	// a site with Site.Render, script challenges (瑞数, 加速乐, 网站卫士…),
+	// and list pages built by scripts (TRS 动静结合, avalon, Vue). The
+	// browser starts on the first such page and runs until Close; it makes
+	// no request itself (the crawler fetches what a page asks for, under
+	// the same rules as any request). Empty (the default) means no browser:
+	// challenges are failures "blocked: <kind>" and script-built lists yield
+	// only what their markup holds. A browser that fails to start is
+	// logged once and treated as absent.
+	Browser string
+	// BrowserTabs is the number of pages rendered at once (browser tabs),
+	// over all Fetch calls of the Crawler. Zero means 2.
+	BrowserTabs int
+	// RenderTimeout bounds the rendering of one page: its scripts, reloads
+	// and the requests they make. A page still busy then is read as it is.
+	// Zero means 30s.
+	RenderTimeout time.Duration
 }
 
 // DefaultOptions are the recommended settings for real sites.
@@ -108,6 +126,11 @@ type Site struct {
 	// list page. Pagination (index_N, ?page=N, 下一页, gkmlpt, Hanweb) is
 	// always followed.
 	ListPattern string
+	// Render, when set, renders every HTML page of the site in the browser
+	// (Options.Browser) after its plain fetch. False (the default) renders
+	// only challenges and script-built lists. Without a browser it has no
+	// effect.
+	Render bool
 }
 
 // Validate checks the site: a name, at least one absolute http(s) start URL
@@ -143,10 +166,12 @@ func (s Site) Validate() error {
 }
 
 // Crawler fetches sites. It is safe for concurrent use: several Fetch calls
-// (for different sites) may run at once. It holds no goroutine between
-// calls.
+// (for different sites) may run at once. Without Options.Browser it holds
+// no goroutine between calls; with one, the browser process it started
+// runs until Close.
 type Crawler struct {
-	opts Options
+	opts    Options
+	browser *browser // nil without Options.Browser
 }
 
 // New returns a Crawler with opts, zero fields replaced by their documented
@@ -185,6 +210,12 @@ func New(opts Options) *Crawler {
 	if opts.State == nil {
 		opts.State = NewMemState()
 	}
+	if opts.BrowserTabs <= 0 {
+		opts.BrowserTabs = 2
+	}
+	if opts.RenderTimeout <= 0 {
+		opts.RenderTimeout = 30 * time.Second
+	}
 	if opts.Transport == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		// Keep a connection per parallel slot: the default of 2 idle
@@ -192,7 +223,21 @@ func New(opts Options) *Crawler {
 		t.MaxIdleConnsPerHost = 32
 		opts.Transport = t
 	}
-	return &Crawler{opts: opts}
+	c := &Crawler{opts: opts}
+	if opts.Browser != "" {
+		c.browser = newBrowser(opts.Browser, opts.UserAgent, opts.BrowserTabs, opts.Logger)
+	}
+	return c
+}
+
+// Close stops the browser if the Crawler started one, and waits for it to
+// exit. It returns nil when there is none. No Fetch may run during or after
+// Close.
+func (c *Crawler) Close() error {
+	if c.browser == nil {
+		return nil
+	}
+	return c.browser.close()
 }
 
 // Fetch makes one pass over site and hands every document to sink as it

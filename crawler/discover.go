@@ -16,17 +16,29 @@ import (
 
 // Default discovery heuristics (spec/sites.md B1, B5).
 var (
-	// reportRe matches the title of an annual report: a year, then
-	// 信息公开/政务公开 and 报告/年报, or "…年报".
-	reportRe = regexp.MustCompile(`(?:19|20)\d{2}\s*(?:年度?)?.*(?:信息公开|政务公开).*(?:报告|年报)` +
-		`|(?:19|20)\d{2}\s*(?:年度?)?.*年报` +
-		`|(?:信息公开|政务公开).*(?:19|20)\d{2}\s*年.*报告` +
-		`|(?:19|20)\d{2}\s*年度?.*(?:政府|政务)信息公开工作`)
-	// excludeRe matches companion pages that are not reports.
-	excludeRe = regexp.MustCompile(`解读|图解|一图读懂|图说|要点|通知|制度|格式|问答|新闻发布`)
+	// reportRe matches the title of an annual report (after normTitle): a
+	// year, then 信息公开/政务公开 and 报告/年报/总结, or "…年报", or the
+	// shorter and older forms 政府信息年度报告, 政务信息公开报告,
+	// 政府信息与政务公开工作总结, 信息与政务公开工作报告.
+	reportRe = regexp.MustCompile(`(?:19|20)\d{2}(?:年度?)?.*(?:信息公开|政务公开).*(?:报告|年报|总结)` +
+		`|(?:19|20)\d{2}(?:年度?)?.*年报` +
+		`|(?:信息公开|政务公开).*(?:19|20)\d{2}年.*报告` +
+		`|(?:19|20)\d{2}年度?.*(?:政府|政务)信息公开工作` +
+		`|(?:19|20)\d{2}年度?.*(?:政府|政务)信息(?:公开)?(?:工作)?(?:年度)?(?:报告|总结)`)
+	// excludeRe matches companion pages that are not reports: readings,
+	// infographics, key points, notices, rules, forms, Q&A, press
+	// conferences, the 政府网站工作年度报表 (a different annual form) and
+	// half-year or quarterly summaries.
+	excludeRe = regexp.MustCompile(`解读|图解|一图读懂|图说|要点|通知|制度|格式|问答|新闻发布|报表|半年|季度`)
 	// columnRe matches the name of a report column (信息公开年报,
-	// 政府信息公开工作年度报告, 年度报告…) or of a year folder inside it.
-	columnRe = regexp.MustCompile(`^(?:(?:政府|政务|部门)?(?:信息)?公开(?:工作)?(?:年报|年度报告)(?:专栏)?|年度报告|年报|(?:19|20)\d{2}\s*年?度?)$`)
+	// 政府信息公开工作年度报告, 年度报告…), of a 年报 sub-column named by the
+	// kind of organ (政府年报, 部门年报, 乡镇（街道）年报, 区直部门年报,
+	// 县直单位年度报告…) or of a year folder inside it, after normTitle.
+	// Bare organ names (区直部门, 镇街) are handled by subColumns.
+	columnRe = regexp.MustCompile(`^(?:各)?(?:(?:区|县|市|旗)(?:直|级|属)?(?:各)?)?` +
+		`(?:政府|部门|单位|机关|机构|乡镇|乡|镇|街道|镇街|街镇|乡镇街道|乡镇[（(]街道[）)]|镇[（(]街道[）)]|本级|(?:政府)?组成部门)?` +
+		`(?:(?:政府|政务)?(?:信息)?公开(?:工作)?)?(?:年报|年度报告)(?:专栏)?$` +
+		`|^(?:19|20)\d{2}年?度?$`)
 	// nextTextRe matches "next page" link texts.
 	nextTextRe = regexp.MustCompile(`^(?:下一页|下页|后页|下一頁|next|Next|NEXT|>|›|»|>>)$`)
 	// staticPageRe matches the file name of a static pagination page:
@@ -79,13 +91,31 @@ type matcher struct {
 // isReport reports whether the link looks like an annual report.
 func (m *matcher) isReport(l link, abs string) bool {
 	lab := l.label()
-	if lab != "" && excludeRe.MatchString(lab) {
+	if lab != "" && excludeRe.MatchString(normTitle(lab)) {
 		return false
 	}
 	if m.report != nil {
 		return m.report.MatchString(l.text) || m.report.MatchString(l.title) || m.report.MatchString(abs)
 	}
-	return reportRe.MatchString(l.text) || reportRe.MatchString(l.title)
+	return reportRe.MatchString(normTitle(l.text)) || reportRe.MatchString(normTitle(l.title))
+}
+
+// titleNoise are the runes normTitle drops: white space (stray spaces
+// inside words are common: "2017年政府信息 公开年度报告") and quotes and
+// title brackets, straight or curly.
+const titleNoise = " \t\n\r\f\u00a0\u3000\"'“”‘’「」『』《》〈〉【】"
+
+// normTitle returns a link text or title without titleNoise, for matching.
+func normTitle(s string) string {
+	if !strings.ContainsAny(s, titleNoise) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if strings.ContainsRune(titleNoise, r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // isColumn reports whether the link leads to a report column (a list).
@@ -93,7 +123,7 @@ func (m *matcher) isColumn(l link, abs string) bool {
 	if m.list != nil {
 		return m.list.MatchString(abs)
 	}
-	lab := collapse(l.label())
+	lab := normTitle(l.label())
 	return lab != "" && !excludeRe.MatchString(lab) && columnRe.MatchString(lab)
 }
 
@@ -152,7 +182,9 @@ func pageStem(p string) string {
 // resolve returns ref resolved against base, without its fragment; ok is
 // false for non-http(s) links (javascript:, mailto:…) and unparsable ones.
 func resolve(base *url.URL, ref string) (*url.URL, bool) {
-	ref = strings.TrimSpace(ref)
+	// Curly quotes around an unquoted value (href=“/nb/2017.html”) come
+	// from hand-edited pages: they are no part of the URL.
+	ref = strings.Trim(strings.TrimSpace(ref), "“”‘’")
 	if ref == "" || strings.HasPrefix(ref, "#") {
 		return nil, false
 	}

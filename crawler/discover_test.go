@@ -32,6 +32,26 @@ func TestMatcher_IsReport(t *testing.T) {
 		{"政府信息公开工作年度报告格式", false},
 		{"信息公开年报", false}, // a column, not a report
 		{"2023年部门预算", false},
+		// Real variants (issue 14).
+		{"平潭综合实验区扶贫办2017年政府信息年度报告", true},
+		{"平潭综合实验区医院2017年政务信息公开报告", true},
+		{"平潭综合实验区交通局2017年政府信息公开工作报告", true},
+		{"平潭综合实验区人社局2017年度政府信息与政务公开工作总结", true},
+		{"平潭综合实验区国税局2017年度信息与政务公开工作报告", true},
+		{"平潭县2017年政府信息 公开年度报告", true},
+		{"平潭县2017年 政府 信息公开 年度 报告", true},
+		{"平潭县“2017年政府信息公开工作年度报告”", true},
+		{"平潭县2017年度‘政府信息公开’工作年度报告", true},
+		{"《平潭县2017年政府信息公开工作年度报告》解读", false},
+		{"一图读懂平潭县2017年政府信息公开工作年度报告", false},
+		{"平潭县2017年政务公开工作要点", false},
+		{"平潭县政府网站工作年度报表（2017年度）", false},
+		{"2017年度政府网站工作年度报表", false},
+		{"平潭县2017年上半年政务公开工作总结", false},
+		{"平潭县2017年第三季度政府信息公开工作报告", false},
+		{"关于印发平潭县2017年政府信息公开工作年度报告格式的通知", false},
+		{"2017年政府信息化建设情况", false},
+		{"2017年政府信息公开目录", false},
 	} {
 		if got := m.isReport(link{text: tc.text}, "http://x/"); got != tc.want {
 			t.Errorf("isReport(%q) = %v, want %v", tc.text, got, tc.want)
@@ -336,5 +356,19 @@ func TestDiscover_ExcludesCompanionPages(t *testing.T) {
 	}
 	if excludeRe.MatchString("湛江市司法局2025年政府信息公开工作年度报告") {
 		t.Error("a report title is excluded")
+	}
+}
+
+func TestResolve_CurlyQuotes(t *testing.T) {
+	// Hand-edited pages write href=“…” (curly quotes as delimiters): the
+	// tokenizer keeps them in the value.
+	base, _ := url.Parse("http://www.pingtan.gov.cn/zwgk/xxgknb/")
+	p := scanHTML([]byte(`<ul><li><a href=“2018/t20180130_1.html”>平潭县2017年政府信息公开工作年度报告</a></li></ul>`))
+	if len(p.links) != 1 {
+		t.Fatalf("links = %+v", p.links)
+	}
+	u, ok := resolve(base, p.links[0].href)
+	if !ok || u.String() != "http://www.pingtan.gov.cn/zwgk/xxgknb/2018/t20180130_1.html" {
+		t.Errorf("resolve(%q) = %v, %v", p.links[0].href, u, ok)
 	}
 }

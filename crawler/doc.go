@@ -13,6 +13,25 @@
 // companion pages (解读/图解/要点/通知/制度/格式), and fetches report pages and
 // their attachments (PDF, DOC, DOCX, WPS, XLS, XLSX).
 //
+// Columns split by the kind of organ are followed as sub-columns:
+// 政府年报/部门年报/乡镇年报 anywhere, bare names (区直部门, 县直单位, 镇街) only on
+// a page of a 年报 column (title, breadcrumb or link text) and from a menu
+// made mostly of columns. Lists in an <iframe> are list pages of their own;
+// links written by document.write with string literals are read from the
+// script text.
+//
+// With Options.Browser (a Chromium executable), pages that need JavaScript
+// are rendered in a headless browser after their plain fetch: every HTML
+// page of a Site with Render, script challenges (瑞数, 加速乐, 网站卫士…; the
+// cookies the browser earns then serve the plain client for the host), and
+// list pages built by scripts (TRS 动静结合, avalon ms-repeat, Vue v-for). The
+// browser fetches nothing itself: every request of a page goes through the
+// run's own client, under the same robots.txt, politeness and host rules.
+// The rendered DOM takes the same path as a plain body (Document.Rendered,
+// with the served bytes in Document.Raw); the XHR/fetch calls a rendered
+// list makes to a JSON or XML API are read as lists and the API is paged
+// through by its page parameter. Crawler.Close stops the browser.
+//
 // Every successful response is handed to a Sink as it arrives, as a Document
 // with its provenance: list pages (Kind list), report pages (Kind report) and
 // attachments (Kind attachment, Parent = the report page). Bodies are raw, as
@@ -30,7 +49,7 @@
 // exponential backoff or the server's Retry-After, both capped. Anti-bot
 // challenges (瑞数 412/202 $_ts, 加速乐 521 __jsluid, 网站卫士, "Just a
 // moment", 安全验证/访问异常, 403 walls, tiny JS-only pages) are failures
-// "blocked: <kind>" and never delivered.
+// "blocked: <kind>" and never delivered, unless the browser passes them.
 //
 // Report pages and attachments are fetched with If-None-Match /
 // If-Modified-Since from the previous run; a 304 counts as NotModified and is
@@ -48,6 +67,7 @@
 // Progress is reported as structured events (Options.OnEvent); the package
 // never prints and logs only to Options.Logger. It does not parse report
 // tables, does not store anything and imports no other nianbao package. colly
-// (github.com/gocolly/colly/v2) does the fetching; its types never leave this
-// package.
+// (github.com/gocolly/colly/v2) does the fetching and chromedp
+// (github.com/chromedp/chromedp) drives the browser; their types never leave
+// this package.
 package crawler

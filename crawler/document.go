@@ -72,6 +72,17 @@ type Document struct {
 	// Published is the publication date hint, YYYY-MM-DD when it could be
 	// normalised (from the list API or <meta name="PubDate">), "" otherwise.
 	Published string
+	// Rendered is set when Body is the page as rendered by the browser
+	// (Options.Browser): its DOM after the scripts ran, serialised as
+	// UTF-8 HTML (ContentType "text/html; charset=utf-8", Charset "utf-8"),
+	// not the bytes the server sent. Status, ETag, LastModified and
+	// FinalURL are those of the page's last document response.
+	Rendered bool
+	// Raw is, for a rendered document, the body of the page's last
+	// document response as served (after a challenge: the real page), and
+	// RawContentType its Content-Type; nil and "" otherwise.
+	Raw            []byte
+	RawContentType string
 }
 
 // UTF8 returns the body decoded to UTF-8 with the Charset the crawler

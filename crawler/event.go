@@ -58,7 +58,7 @@ type Stats struct {
 	// of starting from the start pages.
 	Resumed bool
 	// Requests counts HTTP exchanges for pages (attempts included, robots.txt
-	// excluded).
+	// excluded), the requests of pages rendered in the browser included.
 	Requests int
 	// Retries counts retried attempts (included in Requests).
 	Retries int
@@ -81,6 +81,10 @@ type Stats struct {
 	// reason ("robots", "blocked: ruishu", "truncated", "http 404"…).
 	Failed   int
 	Failures map[string]int
+	// Rendered counts the pages rendered in the browser (Options.Browser);
+	// Challenges counts the anti-bot challenges the browser passed.
+	Rendered   int
+	Challenges int
 	// Pending is the number of items left in the site's queue when Fetch
 	// returned: non-zero after an interruption or MaxPages; they are resumed
 	// by the next Fetch.

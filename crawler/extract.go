@@ -19,6 +19,14 @@ type link struct {
 	// date is a date (YYYY-MM-DD) printed next to the link in the same list
 	// item or table row, "" if none.
 	date string
+	// block numbers the innermost container (div, ul, table…) the link
+	// is in, so that links of one menu or tab bar can be told apart from
+	// the page's other links; 0 outside any container. Set by scanHTML
+	// only.
+	block int
+	// frame is set for the src of an <iframe> or <frame>: the document
+	// it loads is part of the page.
+	frame bool
 }
 
 // label returns the longer of the link's text and title: lists often
@@ -41,10 +49,31 @@ type pageInfo struct {
 	// scripts are the inline scripts that may carry pagination or list-API
 	// parameters (createPageHTML, window._CONFIG, Hanweb datastore/jpage).
 	scripts []string
+	// crumb is the text of the page's breadcrumb (当前位置：首页 > 政务公开 >
+	// 信息公开年报), "" if none was recognised. Set by scanHTML only.
+	crumb string
 }
 
 // scriptKeywords select the inline scripts worth keeping.
-var scriptKeywords = []string{"createPageHTML", "_CONFIG", "datastore", "dataproxy", "jpage", "countPage", "totalRecord", "totalrecord"}
+var scriptKeywords = []string{"createPageHTML", "_CONFIG", "datastore", "dataproxy", "jpage", "countPage", "totalRecord", "totalrecord", "document.write"}
+
+var (
+	// containerTags are the elements that group links into a block (a
+	// menu, a tab bar, a list); li, td and inline elements are not.
+	containerTags = map[string]bool{"div": true, "ul": true, "ol": true, "dl": true, "nav": true, "table": true,
+		"p": true, "section": true, "header": true, "aside": true, "form": true}
+	// crumbAttrRe matches the class or id of a breadcrumb container.
+	crumbAttrRe = regexp.MustCompile(`(?i)crumb|position|location|weizhi|dqwz|mbx|curpos|current-?path|lujing`)
+	// crumbTextRe matches the label that starts a breadcrumb.
+	crumbTextRe = regexp.MustCompile(`(?:当前|您的|所在|现在的?)位置`)
+)
+
+// block is an open container element during scanHTML.
+type block struct {
+	tag   string
+	id    int
+	crumb bool // the container is (inside) a breadcrumb
+}
 
 var dateRe = regexp.MustCompile(`((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})`)
 
@@ -85,12 +114,24 @@ func scanHTML(doc []byte) pageInfo {
 		inScript bool
 		rowStart int // index in p.links of the first link of the current <li>/<tr>
 		titleBuf strings.Builder
+		blocks   []block // open containers, innermost last
+		nblocks  int     // containers seen
+		crumb    strings.Builder
 	)
+	top := func() block {
+		if len(blocks) == 0 {
+			return block{}
+		}
+		return blocks[len(blocks)-1]
+	}
 	closeLink := func() {
 		if cur == nil {
 			return
 		}
 		cur.text = collapse(text.String())
+		if b := top(); b.crumb && b.id == cur.block {
+			crumb.WriteString(cur.text + " ")
+		}
 		p.links = append(p.links, *cur)
 		cur = nil
 		text.Reset()
@@ -101,6 +142,7 @@ func scanHTML(doc []byte) pageInfo {
 		case html.ErrorToken:
 			closeLink()
 			p.title = collapse(titleBuf.String())
+			p.crumb = collapse(crumb.String())
 			return p
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
@@ -123,10 +165,14 @@ func scanHTML(doc []byte) pageInfo {
 			case "a":
 				closeLink()
 				if v := attr("href", "title"); v[0] != "" {
-					cur = &link{href: strings.TrimSpace(v[0]), title: collapse(v[1])}
+					cur = &link{href: strings.TrimSpace(v[0]), title: collapse(v[1]), block: top().id}
 				}
 				if tt == html.SelfClosingTagToken {
 					closeLink()
+				}
+			case "iframe", "frame":
+				if v := attr("src", "title"); strings.TrimSpace(v[0]) != "" {
+					p.links = append(p.links, link{href: strings.TrimSpace(v[0]), title: collapse(v[1]), block: top().id, frame: true})
 				}
 			case "title":
 				inTitle = tt == html.StartTagToken
@@ -149,6 +195,14 @@ func scanHTML(doc []byte) pageInfo {
 			case "li", "tr", "dd", "dt":
 				closeLink()
 				rowStart = len(p.links)
+			default:
+				if tt == html.StartTagToken && containerTags[string(name)] {
+					tag := string(name)
+					v := attr("class", "id")
+					nblocks++
+					blocks = append(blocks, block{tag: tag, id: nblocks,
+						crumb: top().crumb || (v[0]+v[1] != "" && crumbAttrRe.MatchString(v[0]+" "+v[1]))})
+				}
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
@@ -162,6 +216,18 @@ func scanHTML(doc []byte) pageInfo {
 			case "li", "tr", "dd", "dt":
 				closeLink()
 				rowStart = len(p.links)
+			default:
+				if containerTags[string(name)] {
+					// Close up to the matching container; an unmatched
+					// end tag is ignored.
+					for i := len(blocks) - 1; i >= 0; i-- {
+						if blocks[i].tag == string(name) {
+							closeLink()
+							blocks = blocks[:i]
+							break
+						}
+					}
+				}
 			}
 		case html.TextToken:
 			switch {
@@ -178,6 +244,17 @@ func scanHTML(doc []byte) pageInfo {
 			case cur != nil:
 				text.Write(z.Text())
 			default:
+				if len(blocks) > 0 {
+					raw := z.Raw()
+					if b := &blocks[len(blocks)-1]; b.crumb {
+						crumb.Write(z.Text())
+						crumb.WriteByte(' ')
+					} else if bytes.Contains(raw, []byte("位置")) && crumbTextRe.Match(raw) {
+						b.crumb = true
+						crumb.Write(z.Text())
+						crumb.WriteByte(' ')
+					}
+				}
 				// A date printed after the links of a list row is their
 				// publication date.
 				if rowStart < len(p.links) && p.links[len(p.links)-1].date == "" {

@@ -46,6 +46,8 @@ type run struct {
 	maxBody  int64
 	inflight int // cap on requests handed to colly and not finished
 
+	br *runBrowser // the run's use of the browser; nil without one (render.go)
+
 	mu sync.Mutex // protects the fields below
 	// seen holds the Item.Key of everything queued or fetched in this run.
 	seen map[string]bool
@@ -86,6 +88,8 @@ func (c *Crawler) fetch(ctx context.Context, site Site, sink Sink) (Stats, error
 	}
 	r.ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
+	r.br = c.newRunBrowser()
+	defer r.br.close() // after the collector's Wait below
 	if site.ReportPattern != "" {
 		r.match.report = regexp.MustCompile(site.ReportPattern) // validated above
 	}
@@ -269,6 +273,9 @@ func (r *run) newCollector(base http.RoundTripper, par int, delay, jitter time.D
 		if len(via) >= 10 {
 			return fmt.Errorf("stopped after %d redirects", len(via))
 		}
+		if via[0].Header.Get(browserMarker) != "" {
+			return http.ErrUseLastResponse // the browser follows it itself
+		}
 		if !r.allowedHost(req.URL.Hostname()) {
 			return fmt.Errorf("%w: %s redirects to %s", ErrOffsiteRedirect, via[0].URL, req.URL)
 		}
@@ -393,6 +400,9 @@ func (r *run) dispatch(it Item) {
 		method = it.Method
 		body = strings.NewReader(it.Form)
 		hdr.Set("Content-Type", "application/x-www-form-urlencoded")
+		if strings.HasPrefix(strings.TrimSpace(it.Form), "{") {
+			hdr.Set("Content-Type", "application/json") // a list API page (api.go)
+		}
 	}
 	cctx := colly.NewContext()
 	cctx.Put(ctxItem, it)
@@ -458,6 +468,9 @@ func (r *run) onError(resp *colly.Response, err error) {
 		r.release()
 		return
 	}
+	if r.subRequestFailed(cctx, err) {
+		return // a request of a page in the browser (render.go)
+	}
 	it, _ := cctx.GetAny(ctxItem).(Item)
 	prev, _ := cctx.GetAny(ctxPrev).(Record)
 	defer r.release()
@@ -475,6 +488,9 @@ func (r *run) onError(resp *colly.Response, err error) {
 
 // onResponse handles a response (any status: ParseHTTPErrorResponse is on).
 func (r *run) onResponse(resp *colly.Response) {
+	if r.subResponseDone(resp) {
+		return // a request of a page in the browser (render.go)
+	}
 	defer r.release()
 	it, _ := resp.Ctx.GetAny(ctxItem).(Item)
 	prev, _ := resp.Ctx.GetAny(ctxPrev).(Record)
@@ -511,7 +527,25 @@ func (r *run) onResponse(resp *colly.Response) {
 		cs = detectCharset(body, ctype)
 		text = decodeWith(body, cs)
 	}
-	if kind := blockKind(status, hdr, text); kind != "" {
+	final := resp.Request.URL
+	var rr *renderOutcome
+	if why, kind := r.renderWhy(it, status, hdr, ctype, text, final); why != "" {
+		if out, ok := r.render(it, final, status, hdr, body, why, kind); ok {
+			rr, status, hdr, body, ctype, final = out, out.status, out.hdr, out.body, out.ctype, out.final
+			textual, cs, text = isTextual(ctype, body), "", nil
+			if textual {
+				cs = detectCharset(body, ctype)
+				text = decodeWith(body, cs)
+			}
+		} else if r.ctx.Err() != nil {
+			return // interrupted: the item stays queued
+		}
+	}
+	kind := blockKind(status, hdr, text)
+	if rr != nil {
+		kind = rr.block
+	}
+	if kind != "" {
 		r.failed(it, prev, status, "blocked: "+kind, fmt.Errorf("%w: %s (HTTP %d)", ErrBlocked, kind, status), true)
 		return
 	}
@@ -523,7 +557,7 @@ func (r *run) onResponse(resp *colly.Response) {
 
 	sum := sha256.Sum256(body)
 	doc := Document{
-		Site: r.site.Name, Kind: it.Kind, URL: it.URL, FinalURL: resp.Request.URL.String(), Status: status,
+		Site: r.site.Name, Kind: it.Kind, URL: it.URL, FinalURL: final.String(), Status: status,
 		ContentType: ctype, Charset: cs, ETag: hdr.Get("ETag"), LastModified: hdr.Get("Last-Modified"),
 		FetchedAt: time.Now(), Body: body, SHA256: hex.EncodeToString(sum[:]),
 		LinkText: it.LinkText, Parent: it.Parent, Published: it.Published,
@@ -532,9 +566,16 @@ func (r *run) onResponse(resp *colly.Response) {
 		doc.Previous = prev.SHA256
 		doc.Unchanged = prev.SHA256 == doc.SHA256
 	}
+	if rr != nil && rr.rendered {
+		doc.Rendered, doc.Raw, doc.RawContentType = true, rr.raw, rr.rawCT
+		doc.ETag, doc.LastModified = rr.hdr.Get("ETag"), rr.hdr.Get("Last-Modified")
+	}
 	var attachments []string
 	if textual && it.Kind != KindAttachment {
-		attachments = r.discover(it, resp.Request.URL, text, &doc)
+		attachments = r.discover(it, final, text, &doc)
+		if rr != nil {
+			r.followAPIs(it, final, rr.apis)
+		}
 	}
 	if r.fatalErr() != nil {
 		return

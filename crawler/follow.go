@@ -17,6 +17,8 @@ func (r *run) discover(it Item, final *url.URL, text []byte, doc *Document) (att
 		r.followGkmlpt(it, final, text)
 	case isHanwebProxy(final):
 		r.followHanweb(it, final, text)
+	case isAPIBody(doc.ContentType, text):
+		r.followAPI(it, final, doc.ContentType, text, false) // api.go
 	default:
 		return r.followHTML(it, final, text, doc)
 	}
@@ -34,6 +36,13 @@ func (r *run) listLinks(it Item, base *url.URL, links []link, charset string) (i
 		}
 		abs := u.String()
 		allowed := r.allowedHost(u.Hostname())
+		if l.frame {
+			// A list shown in an <iframe> is a list page of its own.
+			if allowed && !isAttachment(u) && !excludeRe.MatchString(l.label()) {
+				items = append(items, Item{URL: abs, Kind: KindList, Parent: it.URL, LinkText: l.label()})
+			}
+			continue
+		}
 		if allowed && r.match.isReport(l, abs) {
 			kind := KindReport
 			if isAttachmentLink(l, u) {
@@ -82,6 +91,7 @@ func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) (a
 		p = scanReport(text) // large pages; links and hints only
 	} else {
 		p = scanHTML(text)
+		p.links = append(p.links, docWriteLinks(p.scripts)...)
 	}
 	doc.Title = p.metaTitle
 	if doc.Title == "" {
@@ -118,6 +128,7 @@ func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) (a
 	}
 
 	items, pages, fresh := r.listLinks(it, base, p.links, doc.Charset)
+	items = append(items, r.subColumns(it, base, p, doc.Charset)...)
 	scripts := strings.Join(p.scripts, "\n")
 	for _, next := range nextStaticPages(p.scripts) {
 		if u, ok := resolve(base, next); ok {

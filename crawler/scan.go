@@ -63,6 +63,17 @@ func scanReport(doc []byte) pageInfo {
 			}
 			text := stripTags(doc[i : i+end])
 			p.links = append(p.links, link{href: strings.TrimSpace(href), title: collapse(title), text: collapse(text)})
+		case hasTag(tag, "iframe"), hasTag(tag, "frame"):
+			// A report page may show its PDF in a viewer frame
+			// (/pdfjs/web/viewer.html?file=….pdf).
+			n := len("frame")
+			if hasTag(tag, "iframe") {
+				n = len("iframe")
+			}
+			if src, ok := attrValue(tag[n:], "src"); ok && strings.TrimSpace(src) != "" {
+				title, _ := attrValue(tag[n:], "title")
+				p.links = append(p.links, link{href: strings.TrimSpace(src), title: collapse(title), frame: true})
+			}
 		case hasTag(tag, "title") && p.title == "":
 			end := indexFold(doc[i:], "</title")
 			if end >= 0 {

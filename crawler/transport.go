@@ -57,6 +57,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		ctx, cancel := context.WithTimeout(parent, t.timeout)
 		r := req.Clone(ctx)
+		r.Header.Del(browserMarker) // for the redirect handler only
 		if attempt > 0 && req.Body != nil && req.GetBody != nil {
 			b, err := req.GetBody()
 			if err != nil {

@@ -43,6 +43,12 @@ type Capture struct {
 	Agency    string `json:"agency,omitempty"`
 	Title     string `json:"title,omitempty"`
 	Published string `json:"published,omitempty"`
+	// Rendered is set when the body is a page as rendered by the crawler's
+	// browser (its DOM after the scripts ran), not bytes a server sent;
+	// RawSHA256 then names the capture of the bytes the server sent for
+	// it, "" if none was kept.
+	Rendered  bool   `json:"rendered,omitempty"`
+	RawSHA256 string `json:"raw_sha256,omitempty"`
 	// Size is the body length in bytes and StoredSize its compressed
 	// length; both are set by PutCapture.
 	Size       int64 `json:"size"`

@@ -40,6 +40,10 @@ type Counts struct {
 	NewCaptures  int `json:"new_captures"`
 	NewReports   int `json:"new_reports"`
 	NewVersions  int `json:"new_versions"`
+	// Rendered counts the pages rendered in the browser, ChallengesPassed
+	// the anti-bot challenges it passed (0 in runs of older builds).
+	Rendered         int `json:"rendered,omitempty"`
+	ChallengesPassed int `json:"challenges_passed,omitempty"`
 	// Failures counts failed URLs by reason, e.g. "http 404", "timeout",
 	// "parse".
 	Failures map[string]int `json:"failures"`

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"os/exec"
 	"reflect"
 	"regexp"
 	"sort"
@@ -44,6 +45,15 @@ type Config struct {
 	// Schedule is the cron expression 'nianbao serve' runs the crawl on
 	// ("0 2 * * *", "@daily", "@every 12h"); empty means daily.
 	Schedule string `yaml:"schedule"`
+	// Browser is the Chromium that renders the pages needing JavaScript
+	// (challenges, script-built lists, sites with render): empty looks for
+	// chromium, chromium-browser or google-chrome on PATH; "off" renders
+	// nothing; otherwise a path or command name.
+	Browser string `yaml:"browser"`
+	// BrowserTabs is how many pages are rendered at once.
+	BrowserTabs int `yaml:"browser_tabs"`
+	// RenderTimeout bounds the rendering of one page.
+	RenderTimeout Duration `yaml:"render_timeout"`
 	// Sites is the site catalogue.
 	Sites []SiteConfig `yaml:"sites"`
 
@@ -80,6 +90,8 @@ type SiteConfig struct {
 	ListPattern string `yaml:"list_pattern"`
 	// Schedule overrides the global schedule for this site.
 	Schedule string `yaml:"schedule"`
+	// Render renders every HTML page of the site in the browser.
+	Render bool `yaml:"render"`
 }
 
 // Duration is a time.Duration written Go-style in YAML: "1s", "50ms", "0s".
@@ -159,6 +171,8 @@ func DefaultConfig() *Config {
 		MaxBodySize:     50 << 20,
 		Retries:         3,
 		Timeout:         Duration(60 * time.Second),
+		BrowserTabs:     2,
+		RenderTimeout:   Duration(30 * time.Second),
 	}
 }
 
@@ -443,6 +457,13 @@ func (c *Config) Validate() error {
 		return c.errAt("retries", errors.New("must not be negative"))
 	case c.Timeout <= 0:
 		return c.errAt("timeout", errors.New("must be positive"))
+	case c.BrowserTabs < 1:
+		return c.errAt("browser_tabs", errors.New("must be at least 1"))
+	case c.RenderTimeout <= 0:
+		return c.errAt("render_timeout", errors.New("must be positive"))
+	}
+	if _, err := c.browserPath(); err != nil {
+		return c.errAt("browser", err)
 	}
 	if err := checkSchedule(c.Schedule); err != nil {
 		return c.errAt("schedule", err)
@@ -505,6 +526,33 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// browserNames are the executables looked up on PATH when the config names
+// no browser.
+var browserNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
+
+// browserPath resolves the browser key: the executable to render with, ""
+// for none ("off", or nothing found on PATH when the key is empty). A
+// browser the config names but that cannot be found is an error.
+func (c *Config) browserPath() (string, error) {
+	switch b := strings.TrimSpace(c.Browser); strings.ToLower(b) {
+	case "off", "none", "false", "no":
+		return "", nil
+	case "":
+		for _, name := range browserNames {
+			if p, err := exec.LookPath(name); err == nil {
+				return p, nil
+			}
+		}
+		return "", nil
+	default:
+		p, err := exec.LookPath(b)
+		if err != nil {
+			return "", fmt.Errorf("%q not found (install chromium, give its path, or write \"off\")", b)
+		}
+		return p, nil
+	}
 }
 
 // hostAllowed reports whether host is one of domains or a subdomain of one.

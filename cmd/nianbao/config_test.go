@@ -191,3 +191,25 @@ func TestCheckSchedule(t *testing.T) {
 		}
 	}
 }
+
+func TestParseConfig_Browser(t *testing.T) {
+	site := "\nsites:\n  - name: 平潭县\n    start: [\"http://www.pingtan.gov.cn/zwgk/\"]\n    render: true\n"
+	cfg, err := parseString(t, "browser: \"off\"\nbrowser_tabs: 3\nrender_timeout: 10s"+site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := cfg.browserPath(); p != "" || err != nil || cfg.BrowserTabs != 3 || cfg.RenderTimeout.D() != 10*time.Second || !cfg.Sites[0].Render {
+		t.Errorf("browser %q %v, tabs %d, timeout %v, render %v", p, err, cfg.BrowserTabs, cfg.RenderTimeout, cfg.Sites[0].Render)
+	}
+	if d := DefaultConfig(); d.Browser != "" || d.BrowserTabs != 2 || d.RenderTimeout.D() != 30*time.Second {
+		t.Errorf("defaults: browser %q tabs %d timeout %v", d.Browser, d.BrowserTabs, d.RenderTimeout)
+	}
+	_, err = parseString(t, "browser: /nonexistent/chromium"+site)
+	if err == nil || !strings.Contains(err.Error(), "browser") || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("a missing browser: err = %v", err)
+	}
+	_, err = parseString(t, "browser_tabs: 0"+site)
+	if err == nil || !strings.Contains(err.Error(), "browser_tabs") {
+		t.Errorf("browser_tabs 0: err = %v", err)
+	}
+}

@@ -111,6 +111,8 @@ type crawlResult struct {
 	// Healed counts archived bodies parsed again because they had no
 	// outcome (an interrupted crawl, an archive of an older nianbao).
 	Healed int
+	// Browser is set when the crawl had a browser to render with.
+	Browser bool
 }
 
 // siteSummary is the outcome of one site.
@@ -172,19 +174,24 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	if jitter == 0 {
 		jitter = -1 // none
 	}
+	browser, _ := cfg.browserPath() // checked by Validate
 	c := crawler.New(crawler.Options{
-		UserAgent:    cfg.UserAgent,
-		Delay:        cfg.Delay.D(),
-		RandomDelay:  jitter,
-		Parallelism:  cfg.Parallelism,
-		MaxBodySize:  int64(cfg.MaxBodySize),
-		Timeout:      cfg.Timeout.D(),
-		Retries:      cfg.Retries,
-		IgnoreRobots: cfg.IgnoreRobots,
-		Logger:       logger,
-		State:        state,
-		OnEvent:      prog.event,
+		UserAgent:     cfg.UserAgent,
+		Delay:         cfg.Delay.D(),
+		RandomDelay:   jitter,
+		Parallelism:   cfg.Parallelism,
+		MaxBodySize:   int64(cfg.MaxBodySize),
+		Timeout:       cfg.Timeout.D(),
+		Retries:       cfg.Retries,
+		IgnoreRobots:  cfg.IgnoreRobots,
+		Logger:        logger,
+		State:         state,
+		OnEvent:       prog.event,
+		Browser:       browser,
+		BrowserTabs:   cfg.BrowserTabs,
+		RenderTimeout: cfg.RenderTimeout.D(),
 	})
+	defer c.Close()
 
 	prog.start()
 	summaries := make([]siteSummary, len(sites))
@@ -195,7 +202,7 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	for i, s := range sites {
 		g.Go(func() error {
 			site := crawler.Site{Name: s.Name, Start: s.Start, AllowedDomains: siteDomains(s), Parallelism: cfg.siteParallelism(s),
-				MaxPages: s.MaxPages, ReportPattern: s.ReportPattern, ListPattern: s.ListPattern}
+				MaxPages: s.MaxPages, ReportPattern: s.ReportPattern, ListPattern: s.ListPattern, Render: s.Render}
 			if s.Delay != nil {
 				d := s.Delay.D()
 				site.Delay = &d
@@ -241,6 +248,8 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 		run.Counts.NotModified += s.Stats.NotModified
 		run.Counts.NewReports += s.Reports.New
 		run.Counts.NewVersions += s.Reports.Changed
+		run.Counts.Rendered += s.Stats.Rendered
+		run.Counts.ChallengesPassed += s.Stats.Challenges
 	}
 	pipe.mu.Lock()
 	failures = append(failures, pipe.failures...)
@@ -263,7 +272,7 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	}
 	runErr := db.FinishRun(run)
 
-	res := &crawlResult{RunID: runID, Sites: summaries, Healed: pipe.healed}
+	res := &crawlResult{RunID: runID, Sites: summaries, Healed: pipe.healed, Browser: browser != ""}
 	if !out.quietSummary {
 		printCrawlSummary(out.stdout, res, failures, interrupted)
 	}
@@ -302,28 +311,42 @@ func flattenErrors(err error) []error {
 // printCrawlSummary prints one line per site and the failed URLs.
 func printCrawlSummary(w io.Writer, res *crawlResult, failures []store.URLFailure, interrupted bool) {
 	header := []string{"site", "pages", "reports", "new", "changed", "unchanged", "not-mod", "failed"}
+	if res.Browser {
+		// Pages rendered in the browser, and challenges it passed.
+		header = append(header, "rendered", "challenges")
+	}
 	rows := [][]string{header}
-	var tot [7]int
+	var tot [9]int
+	blocked := 0
 	for _, s := range res.Sites {
 		st, r := s.Stats, s.Reports
 		failed := st.Failed
 		for _, n := range r.Problems {
 			failed += n
 		}
-		v := [7]int{st.Lists + st.Reports + st.Attachments, r.Found + st.NotModified, r.New, r.Changed, r.Unchanged, st.NotModified, failed}
+		for reason, n := range st.Failures {
+			if strings.HasPrefix(reason, "blocked") {
+				blocked += n
+			}
+		}
+		v := [9]int{st.Lists + st.Reports + st.Attachments, r.Found + st.NotModified, r.New, r.Changed, r.Unchanged, st.NotModified, failed,
+			st.Rendered, st.Challenges}
 		row := []string{s.Name}
-		for i, n := range v {
+		for i, n := range v[:len(header)-1] {
 			tot[i] += n
 			row = append(row, fmt.Sprint(n))
 		}
 		rows = append(rows, row)
 	}
 	total := []string{"total"}
-	for _, n := range tot {
+	for _, n := range tot[:len(header)-1] {
 		total = append(total, fmt.Sprint(n))
 	}
 	rows = append(rows, total)
 	printTable(w, rows)
+	if !res.Browser && blocked > 0 {
+		fmt.Fprintf(w, "\n%d URLs answered with an anti-bot challenge or block page. With a browser (apt-get install chromium, or `browser:` in the config) the challenges that a script answers are passed.\n", blocked)
+	}
 
 	if len(failures) > 0 {
 		fmt.Fprintf(w, "\nFailures (%d):\n", len(failures))

@@ -30,6 +30,8 @@ func TestDependencyRules(t *testing.T) {
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	home := map[string]string{
 		"github.com/gocolly/colly/v2":    "nianbao/crawler",
+		"github.com/chromedp/chromedp":   "nianbao/crawler",
+		"github.com/chromedp/cdproto":    "nianbao/crawler",
 		"github.com/PuerkitoBio/goquery": "nianbao/parser",
 		"go.etcd.io/bbolt":               "nianbao/store",
 	}

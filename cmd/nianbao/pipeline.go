@@ -3,6 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -247,9 +249,24 @@ func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOpt
 	}
 	sd := store.Document{Capture: store.Capture{SHA256: doc.SHA256, URL: doc.URL, FinalURL: finalURL, Status: doc.Status,
 		ContentType: doc.ContentType, ETag: doc.ETag, LastModified: doc.LastModified, FetchedAt: fetched,
-		RunID: p.runID, Site: doc.Site, Agency: doc.Site, Title: title, Published: doc.Published}}
+		RunID: p.runID, Site: doc.Site, Agency: doc.Site, Title: title, Published: doc.Published, Rendered: doc.Rendered}}
 	if !stored {
 		sd.Body = doc.Body
+	}
+	if doc.Rendered && len(doc.Raw) > 0 {
+		// The bytes the server sent are kept beside the rendered page, with
+		// an outcome of their own (archived: the rendered page is the one
+		// parsed), so no body at this URL is ever left without one.
+		raw := sd.Capture
+		raw.SHA256, raw.ContentType, raw.Rendered = "", doc.RawContentType, false
+		sum := sha256.Sum256(doc.Raw)
+		raw.SHA256 = hex.EncodeToString(sum[:])
+		rawOut := outcome
+		rawOut.Result, rawOut.Detail = store.ResultArchived, "as served, before rendering"
+		if _, err := p.put(ctx, store.Document{Capture: raw, Body: doc.Raw, Outcome: rawOut}); err != nil {
+			return fmt.Errorf("archive %s (as served): %w", doc.URL, err)
+		}
+		sd.Capture.RawSHA256 = raw.SHA256
 	}
 	if !parse {
 		sd.Outcome = outcome

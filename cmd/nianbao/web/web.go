@@ -732,7 +732,7 @@ func (w *Server) handleMetrics(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	var total, interrupted, pages, notMod, blocked, newCaptures int
+	var total, interrupted, pages, notMod, blocked, newCaptures, rendered, challenges int
 	failures := map[string]int{}
 	var lastOK time.Time
 	running := w.status != nil && len(w.status().Running) > 0
@@ -747,6 +747,8 @@ func (w *Server) handleMetrics(rw http.ResponseWriter, r *http.Request) {
 		pages += run.Counts.PagesFetched
 		notMod += run.Counts.NotModified
 		newCaptures += run.Counts.NewCaptures
+		rendered += run.Counts.Rendered
+		challenges += run.Counts.ChallengesPassed
 		for reason, n := range run.Counts.Failures {
 			failures[reason] += n
 			if strings.HasPrefix(reason, "blocked") {
@@ -782,6 +784,10 @@ func (w *Server) handleMetrics(rw http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(&b, "nianbao_blocked_total %d\n", blocked)
 	metric("nianbao_new_captures_total", "counter", "Distinct bodies newly archived.")
 	fmt.Fprintf(&b, "nianbao_new_captures_total %d\n", newCaptures)
+	metric("nianbao_rendered_pages_total", "counter", "Pages rendered in the headless browser (challenges, script-built lists, sites with render).")
+	fmt.Fprintf(&b, "nianbao_rendered_pages_total %d\n", rendered)
+	metric("nianbao_challenges_passed_total", "counter", "Anti-bot challenges the headless browser passed.")
+	fmt.Fprintf(&b, "nianbao_challenges_passed_total %d\n", challenges)
 	metric("nianbao_failures_total", "counter", "Failed URLs by reason over all runs.")
 	for _, rc := range sortedByReason(failures) {
 		fmt.Fprintf(&b, "nianbao_failures_total{reason=\"%s\"} %d\n", promEscape(rc.Reason), rc.N)
