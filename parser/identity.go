@@ -101,7 +101,7 @@ func parseTitle(s string) (p titleParts, ok bool) {
 	case ys < k0:
 		if a := cleanTitleAgency(t[:ys]); a != "" {
 			p.agency = a
-		} else {
+		} else if ye <= k0 {
 			p.agency = cleanTitleAgency(restoreGov(t[ye:k0], t[k0:k]))
 		}
 	case ys >= k:

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestParseTitle(t *testing.T) {
@@ -167,4 +168,33 @@ func TestParse_Identity(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzIdentity: the readers of titles, link texts, preambles and
+// signatures never panic, and what they return is a year of 19xx/20xx and
+// a name that is valid text.
+func FuzzIdentity(f *testing.F) {
+	for _, s := range []string{"2019年上海市人民政府办公厅政府信息公开工作年度报告", "上海市人民政府办公厅政府信息公开工作年度报告（2019年）",
+		"二〇二三年沭阳县发展和改革局政府信息公开工作年度报告", "要求，本报告由平潭综合实验区君山片区管理局结合工作实际编制。", "平潭综合实验区公安局 2019年1月7日",
+		"(2019)信息公开报告", "2019年度政府信息公开", "县发改局2023年度报告.pdf"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		check := func(p titleParts) {
+			if p.year != 0 && (p.year < 1900 || p.year > 2099) || !utf8.ValidString(p.agency) && utf8.ValidString(s) {
+				t.Fatalf("%q → %+v", s, p)
+			}
+		}
+		if p, ok := parseTitle(s); ok {
+			check(p)
+			if p.year == 0 {
+				t.Fatalf("%q: a title without a year", s)
+			}
+		}
+		check(linkTextIdentity(s))
+		named, _ := bodyIdentity(s)
+		check(named)
+		_ = organName(s)
+		_ = signature([]line{{text: s}, {text: "2024年1月12日"}, {text: s}}, 0)
+	})
 }
