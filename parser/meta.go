@@ -51,7 +51,6 @@ func fillMeta(r *Report, doc *document, src Source) {
 	// The head of the document: its first lines, where the title, the
 	// metadata block and the heading are.
 	head := doc.lines[:min(len(doc.lines), 81)]
-	pre := preamble(doc)
 
 	// Title and heading: the first title naming an organ gives the agency
 	// and the year; else the first title gives the year.
@@ -107,7 +106,7 @@ func fillMeta(r *Report, doc *document, src Source) {
 	bodyRead := false
 	body := func() {
 		if !bodyRead {
-			named, compiler = bodyIdentity(pre)
+			named, compiler = bodyIdentity(preamble(doc, false))
 			bodyRead = true
 		}
 	}
@@ -190,20 +189,22 @@ func fillMeta(r *Report, doc *document, src Source) {
 			r.Year, r.YearSource = y-1, IdentityPublished
 		}
 	}
-	// Scope from the preamble.
+	// Scope from the preamble, up to the first mention of section 二.
 	r.Scope = ScopeSelf
-	if reAggregate.MatchString(pre) {
+	if pre := preamble(doc, true); containsAny(pre, "汇总", "涵盖", "综合") && reAggregate.MatchString(pre) {
 		r.Scope = ScopeAggregate
 	}
 }
 
-// preamble returns the text before the heading of section 二 (主动公开政府
-// 信息情况), at most about 6,000 bytes, with spaces removed and lines
-// joined. A paragraph that lists the sections by name is preamble.
-func preamble(doc *document) string {
+// preamble returns the text before section 二 (主动公开政府信息情况), at most
+// about 6,000 bytes, with spaces removed and lines joined. With atMention
+// it ends at the first line that mentions the section; else at its
+// heading, so that a first paragraph listing the sections by name (and
+// often naming the organ that compiled the report) is included.
+func preamble(doc *document, atMention bool) string {
 	var pre strings.Builder
 	for _, l := range doc.lines {
-		if pre.Len() > 6000 || strings.Contains(l.text, "主动公开政府信息情况") && utf8.RuneCountInString(l.text) <= 30 {
+		if pre.Len() > 6000 || strings.Contains(l.text, "主动公开政府信息情况") && (atMention || utf8.RuneCountInString(l.text) <= 30) {
 			break
 		}
 		pre.WriteString(strings.ReplaceAll(l.text, " ", ""))
