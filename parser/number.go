@@ -54,10 +54,12 @@ func parseValue(s string) (string, valueKind) {
 	if blankMarks[t] {
 		return "", kindBlank
 	}
-	for _, u := range unitSuffixes {
-		if strings.HasSuffix(t, u) && len(t) > len(u) {
-			t = strings.TrimSuffix(t, u)
-			break
+	if t[len(t)-1] >= 0x80 { // every unit is a CJK character
+		for _, u := range unitSuffixes {
+			if strings.HasSuffix(t, u) && len(t) > len(u) {
+				t = strings.TrimSuffix(t, u)
+				break
+			}
 		}
 	}
 	if strings.IndexByte(t, ',') >= 0 && reThousands.MatchString(t) {
