@@ -29,8 +29,8 @@ type word19Row struct {
 }
 
 // word19T2 returns the eight rows of the 2019 table 二 with count unit cu
-// on every count and amount unit au ("元" or "万元") on the amount. A blank
-// (/) and a signed change are among them.
+// on every count and amount unit au ("元" or "万元") on the amount. Blanks
+// (/, 无, an empty cell) stay blank, with no unit; changes are signed.
 func word19T2(cu, au string) []word19Block {
 	c := func(n string) word19Cell { return word19Cell{n + cu, strings.TrimPrefix(n, "+")} }
 	amount := word19Cell{"984361" + au, "984361"}
@@ -44,14 +44,14 @@ func word19T2(cu, au string) []word19Block {
 		}},
 		{"第二十条第（五）项", []string{"信息内容", "上一年项目数量", "本年增/减", "处理决定数量"}, []word19Row{
 			{"licensing", "行政许可", []word19Cell{c("120"), c("+4"), {"1,036" + cu, "1036"}}},
-			{"other_services", "其他对外管理服务事项", []word19Cell{c("8"), c("-2"), c("77")}},
+			{"other_services", "其他对外管理服务事项", []word19Cell{c("8"), {"", ""}, c("77")}},
 		}},
 		{"第二十条第（六）项", []string{"信息内容", "上一年项目数量", "本年增/减", "处理决定数量"}, []word19Row{
-			{"penalty", "行政处罚", []word19Cell{c("30"), c("0"), c("210")}},
+			{"penalty", "行政处罚", []word19Cell{c("30"), c("-2"), c("210")}},
 			{"coercion", "行政强制", []word19Cell{c("6"), {"/", ""}, c("9")}},
 		}},
 		{"第二十条第（八）项", []string{"信息内容", "上一年项目数量", "本年增/减"}, []word19Row{
-			{"fees", "行政事业性收费", []word19Cell{c("2"), c("0")}},
+			{"fees", "行政事业性收费", []word19Cell{c("2"), {"无", ""}}},
 		}},
 		{"第二十条第（九）项", []string{"信息内容", "采购项目数量", "采购总金额"}, []word19Row{
 			{"procurement", "政府集中采购", []word19Cell{c("2"), amount}},
@@ -64,7 +64,7 @@ type word19Opts struct {
 	perBlock  bool   // one <TABLE> per block (else one table for all of 二)
 	unitSpan  bool   // the unit in its own <SPAN> (Word switches font for it)
 	unitSpace bool   // a space between number and unit
-	t3Unit    string // a unit after table 三's counts
+	t3Unit    string // a unit after the counts of tables 三 and 四
 }
 
 // word19TD renders one cell the way Word 2003 saved through IE does.
@@ -92,9 +92,13 @@ func word19Num(raw string, o word19Opts) string {
 	return num + unit
 }
 
-// splitUnit cuts a printed value into its number and unit ("2笔" → "2", "笔").
+// splitUnit cuts a printed value into its number and unit ("2笔" → "2",
+// "笔"); a blank mark has no unit.
 func splitUnit(raw string) (string, string) {
-	i := strings.LastIndexAny(raw, "0123456789/")
+	i := strings.LastIndexAny(raw, "0123456789")
+	if i < 0 {
+		return raw, ""
+	}
 	return raw[:i+1], raw[i+1:]
 }
 
@@ -172,7 +176,7 @@ func word19Page(blocks []word19Block, o word19Opts) string {
 	}
 	b.WriteString("</TR>\n<TR>")
 	for _, v := range strings.Fields(word19T4) {
-		b.WriteString(word19TD(v, 1))
+		b.WriteString(word19TD(word19Num(v+o.t3Unit, o), 1))
 	}
 	b.WriteString("</TR>\n")
 	closeT()
@@ -308,7 +312,7 @@ func assertWord19(t *testing.T, r *Report, blocks []word19Block, o word19Opts) {
 	}
 	for i, v := range strings.Fields(word19T4) {
 		n++
-		w := Cell{Table: TableAppeals, Row: t4Rows[i/5].ID, Column: t4Columns[i%5], Value: v, Raw: v}
+		w := Cell{Table: TableAppeals, Row: t4Rows[i/5].ID, Column: t4Columns[i%5], Value: v, Raw: word19Raw(v+o.t3Unit, o)}
 		if c, ok := r.Cell(w.Table, w.Row, w.Column); !ok || c != w {
 			t.Errorf("got %+v (present %v), want %+v", c, ok, w)
 		}
