@@ -268,6 +268,11 @@ func organName(s string) string {
 	if s == "" || utf8.RuneCountInString(s) > 30 || strings.ContainsAny(s, ":：/") || !reOrganName.MatchString(s) {
 		return ""
 	}
+	for _, w := range []string{"网站", "网", "平台", "客户端", "公众号", "微博"} {
+		if strings.HasSuffix(s, w) {
+			return "" // a website named as the source (门户网站, 本网)
+		}
+	}
 	return s
 }
 

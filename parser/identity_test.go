@@ -198,3 +198,94 @@ func FuzzIdentity(f *testing.F) {
 		_ = signature([]line{{text: s}, {text: "2024年1月12日"}, {text: s}}, 0)
 	})
 }
+
+// Metadata blocks as sites print them (spec sites.md B7): label and value
+// in two cells, or "label：value" on one line.
+func TestMetadataAgency(t *testing.T) {
+	cells := func(texts ...string) line {
+		l := line{text: strings.Join(texts, " "), table: true}
+		for i, s := range texts {
+			l.cells = append(l.cells, cell{text: s, id: i + 1})
+		}
+		return l
+	}
+	text := func(s string) line { return line{text: s, cells: []cell{{text: s}}} }
+	cases := []struct {
+		name string
+		head []line
+		want string
+	}{
+		{"Taizhou", []line{cells("索 引 号", "014416330/2018-04736"), cells("发布机构", "市政府办"), cells("发文日期", "2018-02-28")}, "市政府办"},
+		{"Linan", []line{cells("索引号", "002508123/2025-73432"), cells("发布单位", "区发改局"), cells("发文日期", "2025-01-17")}, "区发改局"},
+		{"Zjxj", []line{cells("索引号", "1133102400268125XW/2024-104757"), cells("成文日期", "2024-01-16"), cells("发布机构", "下各镇")}, "下各镇"},
+		{"Shuyang", []line{cells("发布机构", "沭阳县发展和改革局", "公开日期", "2024-01-17")}, "沭阳县发展和改革局"},
+		{"ColonFields", []line{text("来源：平潭综合实验区君山片区管理局 时间：2024-01-12 08:58")}, "平潭综合实验区君山片区管理局"},
+		{"Issuer", []line{text("发文机关：广东省人民政府 成文日期：2025-03-31")}, "广东省人民政府"},
+		// Values that are no organ.
+		{"EmptySource", []line{text("来源： 时间：2019-01-16 09:40")}, ""},
+		{"Website", []line{text("来源：本网 发布时间：2024-01-12")}, ""},
+		{"Portal", []line{text("信息来源：平潭综合实验区党工委管委会门户网站")}, ""},
+	}
+	for _, c := range cases {
+		if got := metadataAgency(c.head); got != c.want {
+			t.Errorf("%s: metadataAgency = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func TestSignature(t *testing.T) {
+	lines := func(texts ...string) []line {
+		var out []line
+		for _, s := range texts {
+			out = append(out, line{text: s, cells: []cell{{text: s}}})
+		}
+		return out
+	}
+	cases := []struct {
+		name  string
+		lines []line
+		want  string
+	}{
+		{"TwoLines", lines("六、其他需要报告的事项", "本机关无其他需要报告的事项。", "平潭综合实验区公安局", "2019年1月7日", "主办单位：福建省平潭综合实验区管理委员会办公室"), "平潭综合实验区公安局"},
+		{"OneLine", lines("本机关无其他需要报告的事项。", "淮安市洪泽区人民政府办公室 2024年2月26日"), "淮安市洪泽区人民政府办公室"},
+		{"ChineseNumerals", lines("沭阳县发展和改革局", "二〇二四年一月十七日"), "沭阳县发展和改革局"},
+		{"MonthOnly", lines("某某县人民政府", "2024年1月"), "某某县人民政府"},
+		// No signature: a footer with a colon, a title above a date, a
+		// sentence, an ISO date.
+		{"Footer", lines("主办单位：福建省平潭综合实验区管理委员会办公室", "2024年1月12日"), ""},
+		{"TitleAndDate", lines("平潭综合实验区君山片区管理局2023年政府信息公开工作年度报告", "2024年1月12日"), ""},
+		{"Sentence", lines("2023年，我局共收到申请7件。", "2024年1月12日"), ""},
+		{"ISODate", lines("平潭综合实验区君山片区管理局", "2024-01-12"), ""},
+	}
+	for _, c := range cases {
+		if got := signature(c.lines, 0); got != c.want {
+			t.Errorf("%s: signature = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// Preamble sentences from real reports (the fixtures, 淮安市 2024).
+func TestBodyIdentity(t *testing.T) {
+	cases := []struct {
+		pre, named string
+		year       int
+		compiler   string
+	}{
+		{"本报告由淮安市人民政府办公室根据《中华人民共和国政府信息公开条例》（国令第711号）（以下简称《条例》）规定编制。", "", 0, "淮安市人民政府办公室"},
+		{"本报告由淮安市洪泽区人民政府办公室根据《中华人民共和国政府信息公开条例》（国令第711号）（以下简称《条例》）要求编制此报告。", "", 0, "淮安市洪泽区人民政府办公室"},
+		{"根据《中华人民共和国政府信息公开条例》和平潭综合实验区管委会信息公开工作的要求，我局编制了2018年度政府信息公开年度报告。", "", 2018, ""},
+		{"根据《条例》要求，结合我局实际，编制2023年政府信息公开工作年度报告。", "", 2023, ""},
+		{"根据《条例》要求，特编制沭阳县发展和改革局2023年政府信息公开工作年度报告。", "沭阳县发展和改革局", 2023, ""},
+		{"根据《条例》要求，沭阳县发展和改革局编制本报告。", "", 0, "沭阳县发展和改革局"},
+		{"沭阳县发展和改革局根据《条例》要求编制了本年度报告。", "", 0, "沭阳县发展和改革局"},
+		{"本报告由平潭综合实验区君山片区管理局结合工作实际编制。", "", 0, "平潭综合实验区君山片区管理局"},
+		{"本报告由本机关编制。", "", 0, ""},
+		{"", "", 0, ""},
+	}
+	for _, c := range cases {
+		named, compiler := bodyIdentity(c.pre)
+		if named.agency != c.named || named.year != c.year || compiler != c.compiler {
+			t.Errorf("bodyIdentity(%q) = %q %d, compiler %q; want %q %d, %q", c.pre, named.agency, named.year, compiler, c.named, c.year, c.compiler)
+		}
+	}
+}
