@@ -1,9 +1,11 @@
 // Package parser owns the meaning of a 政府信息公开工作年度报告.
 //
 // It turns the bytes of a report (an HTML page in UTF-8 or GBK, a flattened
-// text page, a PDF or DOCX attachment) into a normalised *Report: agency,
-// statistics year, template format, publication date, organ code, scope,
-// and every cell of tables 二, 三 and 四 addressed by the canonical
+// text page, a PDF or DOCX attachment) into a normalised *Report: agency
+// and statistics year with where each was read (identity.go: title,
+// heading, metadata, body, signature, link text, or configuration as a
+// fallback), template format, publication date, organ code, scope, and
+// every cell of tables 二, 三 and 四 addressed by the canonical
 // table/row/column IDs of report-format.md (schema.go). It runs the
 // consistency checks R1–R4 on every parse and reports failures without
 // repairing them, and it owns the flat record layout used by CSV exports

@@ -5,12 +5,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 var (
-	// reTitle finds a report title: "湛江市司法局2025年政府信息公开工作年度报告",
-	// "…2024年度政府信息公开工作年度报告", "2023 年政府信息公开工作年度报告".
-	reTitle = regexp.MustCompile(`^(.{0,40}?)\s*((?:19|20)\d{2})\s*年\s*度?\s*(?:政府|政务)?\s*信\s*息\s*公\s*开.{0,12}?(?:年\s*度\s*报\s*告|年\s*报|工作报告)`)
 	// reDate finds a date as printed: 2026-01-27, 2026/1/27, 2026年1月27日.
 	reDate = regexp.MustCompile(`((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})`)
 	// rePublished finds a page's publication field.
@@ -21,14 +19,11 @@ var (
 	reWritten = regexp.MustCompile(`(?:成文日期|生成日期)\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})`)
 	// reIndex finds the 索引号 and its organ-code prefix.
 	reIndex = regexp.MustCompile(`索\s*引\s*号\s*[:：]?\s*([0-9A-Za-z][0-9A-Za-z-]{7,19})\s*/`)
-	// rePeriod finds the statistics period: "统计期限为2025年1月1日", "统计期限自 2023 年 1 月 1 日".
-	rePeriod = regexp.MustCompile(`统\s*计\s*期\s*限\s*(?:为|是|自|从)?\s*((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日`)
-	// reSource finds a 来源 / 发布机构 field.
-	reSource = regexp.MustCompile(`(?:来\s*源|发布机构|发布单位|信息来源)\s*[:：]\s*([^\s:：|]{2,30})`)
+	// rePeriod finds the statistics period: "统计期限为2025年1月1日", "统计期限自 2023 年 1 月 1 日",
+	// "统计时限为2023年1月1日", "统计期限为2023年度".
+	rePeriod = regexp.MustCompile(`统\s*计\s*(?:期\s*限|时\s*限|时\s*间|期\s*间|区\s*间)\s*(?:为|是|自|从|[:：])?\s*((?:19|20)\d{2})\s*年\s*(?:0?1\s*月\s*0?1\s*日|度|全年)`)
 	// reAggregate recognises a government's report that totals its area.
 	reAggregate = regexp.MustCompile(`(?:汇总|涵盖|综合)了?(?:全(?:区|县|市|省|镇|乡|旗)|各(?:部门|单位|乡|镇|街道)|本(?:区|县|市|省|镇|乡)(?:各|所属)|所属|下属|辖区)|(?:汇总|综合)编制`)
-	// reOrganSuffix recognises a line that is an organ's name.
-	reOrganSuffix = regexp.MustCompile(`(?:政府|局|委员会|委|办公室|办|院|室|会|处|所|站|中心|街道|镇|乡|区|县|市|署|厅|部|管委会|集团)$`)
 )
 
 // findDate returns the first date in s as YYYY-MM-DD, or "".
@@ -50,107 +45,182 @@ func normDate(y, mo, d string) string {
 }
 
 // fillMeta sets the report's identity from the document's lines, its page
-// metadata and the source hints, in the order of report-format.md: the
-// title first, then page fields, then the configured site name.
+// metadata and the source hints (see Report.AgencySource for the order),
+// then its publication date, organ code and scope.
 func fillMeta(r *Report, doc *document, src Source) {
-	// The head of the document: up to the first table section.
-	var head []string
-	for _, l := range doc.lines {
-		if len(head) > 80 {
-			break
+	// The head of the document: its first lines, where the title, the
+	// metadata block and the heading are.
+	head := doc.lines[:min(len(doc.lines), 81)]
+
+	// Title and heading: the first title naming an organ gives the agency
+	// and the year; else the first title gives the year.
+	titled := false
+	take := func(t string, from IdentitySource) bool {
+		p, ok := parseTitle(t)
+		if !ok || titled && (r.AgencySource != "" || p.agency == "") {
+			return false
 		}
-		head = append(head, l.text)
+		titled = true
+		r.Title = strings.TrimSpace(cutTitle(strings.TrimSpace(t)))
+		r.Year, r.YearSource = p.year, from
+		if p.agency != "" {
+			r.Agency, r.AgencySource = p.agency, from
+			return true
+		}
+		return false
 	}
-	// Title and agency.
-	titleCands := []string{doc.meta.title}
-	for i, t := range head {
-		if len([]rune(t)) <= 80 {
-			titleCands = append(titleCands, t)
-			// PDF title pages print the organ on the line above the title.
-			if i > 0 && strings.Contains(t, "公") && strings.Contains(t, "报") && reTitle.MatchString(strings.TrimSpace(t)) {
-				if m := reTitle.FindStringSubmatch(t); m != nil && strings.TrimSpace(m[1]) == "" {
-					prev := strings.ReplaceAll(head[i-1], " ", "")
-					if reOrganSuffix.MatchString(prev) && len([]rune(prev)) <= 30 {
-						titleCands = append(titleCands, prev+strings.TrimSpace(t))
-					}
+	done := doc.meta.title != "" && take(doc.meta.title, titleOrigin(doc, src))
+	for i := 0; !done && i < len(head); i++ {
+		t := head[i].text
+		if len(t) > 80*3 || utf8.RuneCountInString(t) > 80 {
+			continue
+		}
+		if strings.Contains(t, "公") {
+			if done = take(t, IdentityHeading); done {
+				break
+			}
+		}
+		// A title broken over two lines: PDF title pages print the organ on
+		// the line above "2023年政府信息公开工作年度报告"; some pages break
+		// the heading after the year.
+		if i > 0 && strings.Contains(t, "报") && strings.Contains(t, "公") {
+			if prev := strings.ReplaceAll(head[i-1].text, " ", ""); utf8.RuneCountInString(prev) <= 30 && organName(prev) != "" {
+				if p, ok := parseTitle(t); ok && p.agency == "" {
+					done = take(prev+strings.TrimSpace(t), IdentityHeading)
 				}
 			}
 		}
-	}
-	titleCands = append(titleCands, src.Title)
-	bestAgency := ""
-	for _, t := range titleCands {
-		t = strings.TrimSpace(t)
-		if !strings.Contains(t, "公") || !strings.Contains(t, "报") && !strings.Contains(t, "報") {
-			continue
-		}
-		m := reTitle.FindStringSubmatch(t)
-		if m == nil {
-			continue
-		}
-		agency := cleanAgency(m[1])
-		y, _ := strconv.Atoi(m[2])
-		if r.Title == "" || (bestAgency == "" && agency != "") {
-			r.Title = strings.TrimSpace(cutTitle(t))
-			r.Year = y
-			bestAgency = agency
-		}
-		if bestAgency != "" {
-			break
+		if !done && i+1 < len(head) && strings.Contains(t, "年") && !strings.Contains(t, "报") {
+			if next := head[i+1].text; strings.Contains(next, "报") && utf8.RuneCountInString(next) <= 40 {
+				done = take(strings.TrimSpace(t)+strings.TrimSpace(next), IdentityHeading)
+			}
 		}
 	}
-	r.Agency = bestAgency
-	if r.Agency == "" {
-		r.Agency = cleanAgency(doc.meta.agency)
+	if !done && src.Title != "" {
+		take(src.Title, IdentitySourceTitle)
 	}
-	if r.Agency == "" {
-		if m := findLine(reSource, head, "来", "源", "发布"); m != nil {
-			r.Agency = cleanAgency(m[1])
+
+	// The other places an organ prints its name, in order of trust.
+	var named titleParts
+	var compiler string
+	bodyRead := false
+	body := func() {
+		if !bodyRead {
+			named, compiler = bodyIdentity(preamble(doc, false))
+			bodyRead = true
+		}
+	}
+	if r.Agency == "" && doc.input == "html" {
+		if a := organName(doc.meta.agency); a != "" {
+			r.Agency, r.AgencySource = a, IdentityMetadata
 		}
 	}
 	if r.Agency == "" {
-		r.Agency = src.Agency
+		if a := metadataAgency(head); a != "" {
+			r.Agency, r.AgencySource = a, IdentityMetadata
+		}
 	}
+	if r.Agency == "" {
+		body()
+		if named.agency != "" {
+			r.Agency, r.AgencySource = named.agency, IdentityBody
+		}
+	}
+	if r.Agency == "" {
+		if a := signature(doc.lines, tablesStart(doc)); a != "" {
+			r.Agency, r.AgencySource = a, IdentitySignature
+		}
+	}
+	if r.Agency == "" && compiler != "" {
+		r.Agency, r.AgencySource = compiler, IdentityBody
+	}
+	var link titleParts
+	if src.LinkText != "" && (r.Agency == "" || r.Year == 0) {
+		link = linkTextIdentity(src.LinkText)
+	}
+	if r.Agency == "" && link.agency != "" {
+		r.Agency, r.AgencySource = link.agency, IdentityLinkText
+	}
+	if r.Agency == "" && src.Agency != "" {
+		r.Agency, r.AgencySource = src.Agency, IdentityConfig
+	}
+
 	// Publication date.
+	lines := make([]string, len(head))
+	for i, l := range head {
+		lines[i] = l.text
+	}
 	switch {
 	case doc.meta.published != "":
 		r.Published = doc.meta.published
 	default:
-		if m := findLine(rePublished, head, "期", "间", "間"); m != nil {
+		if m := findLine(rePublished, lines, "期", "间", "間"); m != nil {
 			r.Published = findDate(m[1])
 		} else if src.Published != "" {
 			r.Published = findDate(src.Published)
-		} else if m := findLine(reWritten, head, "日期"); m != nil {
+		} else if m := findLine(reWritten, lines, "日期"); m != nil {
 			r.Published = findDate(m[1])
 		}
 	}
 	// Organ code.
-	if m := findLine(reIndex, head, "索"); m != nil {
+	if m := findLine(reIndex, lines, "索"); m != nil {
 		r.OrganCode = strings.ToUpper(m[1])
 	}
-	// Year: title, else the statistics period, else publication year − 1.
+	// Year: the title's, else the statistics period, else a preamble
+	// sentence naming the report, else the link text, else publication
+	// year − 1. Never the publication year itself.
 	if r.Year == 0 {
 		if m := rePeriod.FindStringSubmatch(allText(doc)); m != nil {
 			r.Year, _ = strconv.Atoi(m[1])
-		} else if len(r.Published) >= 4 {
-			if y, err := strconv.Atoi(r.Published[:4]); err == nil {
-				r.Year = y - 1
-			}
+			r.YearSource = IdentityPeriod
 		}
 	}
-	// Scope from the preamble: the text before section 二, at most 6,000
-	// bytes.
+	if r.Year == 0 {
+		body()
+		if named.year != 0 {
+			r.Year, r.YearSource = named.year, IdentityBody
+		}
+	}
+	if r.Year == 0 && link.year != 0 {
+		r.Year, r.YearSource = link.year, IdentityLinkText
+	}
+	if r.Year == 0 && len(r.Published) >= 4 {
+		if y, err := strconv.Atoi(r.Published[:4]); err == nil {
+			r.Year, r.YearSource = y-1, IdentityPublished
+		}
+	}
+	// Scope from the preamble, up to the first mention of section 二.
 	r.Scope = ScopeSelf
+	if pre := preamble(doc, true); containsAny(pre, "汇总", "涵盖", "综合") && reAggregate.MatchString(pre) {
+		r.Scope = ScopeAggregate
+	}
+}
+
+// preamble returns the text before section 二 (主动公开政府信息情况), at most
+// about 6,000 bytes, with spaces removed and lines joined. With atMention
+// it ends at the first line that mentions the section; else at its
+// heading, so that a first paragraph listing the sections by name (and
+// often naming the organ that compiled the report) is included.
+func preamble(doc *document, atMention bool) string {
 	var pre strings.Builder
 	for _, l := range doc.lines {
-		if strings.Contains(l.text, "主动公开政府信息情况") || pre.Len() > 6000 {
+		if pre.Len() > 6000 || strings.Contains(l.text, "主动公开政府信息情况") && (atMention || utf8.RuneCountInString(l.text) <= 30) {
 			break
 		}
 		pre.WriteString(strings.ReplaceAll(l.text, " ", ""))
 	}
-	if reAggregate.MatchString(pre.String()) {
-		r.Scope = ScopeAggregate
+	return pre.String()
+}
+
+// tablesStart returns the index of the first table line of the document, or
+// 0 when it has none: a signature is looked for after it.
+func tablesStart(doc *document) int {
+	for i, l := range doc.lines {
+		if l.table {
+			return i
+		}
 	}
+	return 0
 }
 
 // cutTitle drops a site suffix from a <title>: "报告_平潭综合实验区…" → "报告".
@@ -161,16 +231,6 @@ func cutTitle(t string) string {
 		}
 	}
 	return t
-}
-
-func cleanAgency(s string) string {
-	s = strings.TrimSpace(foldSpaces(s))
-	s = strings.ReplaceAll(s, " ", "")
-	s = strings.Trim(s, "《》“”\"':：、，,.。-—_|")
-	if strings.HasPrefix(s, "关于") {
-		s = strings.TrimPrefix(s, "关于")
-	}
-	return s
 }
 
 func allText(doc *document) string {

@@ -24,8 +24,12 @@ var blankMarks = map[string]bool{
 	"/": true, "-": true, "—": true, "——": true, "–": true, "\\": true, "无": true, "不适用": true, "／": true, "－": true, "―": true, "−": true, "--": true,
 }
 
-// unitSuffixes are stripped from a number: 件, 个, 元, 万元 and the like.
-var unitSuffixes = []string{"万元", "元", "件", "个", "项", "次", "宗", "条", "人"}
+// unitSuffixes are the units printed after a number that parseValue strips:
+// amounts (万元, 元) and counts (件, 个, 项, 次, 人次, 笔, 份, 宗, 条, 人).
+// Table 二 prints counts with units (2笔, 3项, 5件, 12个, 1次; issue 17).
+// Longer units come before the units they end with (人次 before 次), and
+// only one unit is stripped, so "2笔元" stays a label.
+var unitSuffixes = []string{"万元", "元", "人次", "件", "个", "项", "次", "笔", "份", "宗", "条", "人"}
 
 // parseValue reports whether s is a cell value and returns its canonical
 // decimal form: full-width digits and signs folded, thousands separators,
@@ -50,10 +54,12 @@ func parseValue(s string) (string, valueKind) {
 	if blankMarks[t] {
 		return "", kindBlank
 	}
-	for _, u := range unitSuffixes {
-		if strings.HasSuffix(t, u) && len(t) > len(u) {
-			t = strings.TrimSuffix(t, u)
-			break
+	if t[len(t)-1] >= 0x80 { // every unit is a CJK character
+		for _, u := range unitSuffixes {
+			if strings.HasSuffix(t, u) && len(t) > len(u) {
+				t = strings.TrimSuffix(t, u)
+				break
+			}
 		}
 	}
 	if strings.IndexByte(t, ',') >= 0 && reThousands.MatchString(t) {

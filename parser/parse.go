@@ -23,12 +23,20 @@ type Source struct {
 	// ContentType is the HTTP Content-Type; its charset, when present, is
 	// trusted over the bytes' own declarations.
 	ContentType string
-	// Agency is the site's configured organ name, used when the report
-	// names none.
+	// Agency is the site's configured organ name, used when neither the
+	// report nor LinkText names one (Report.AgencySource is then
+	// IdentityConfig: a fallback, not an identification).
 	Agency string
-	// Title is the link text or title of the page that linked an
-	// attachment, used when the document itself has no title.
+	// Title is a title the caller knows for the document: for an
+	// attachment, the title of the report page that linked it; for a page,
+	// its title as a list API gives it. It is trusted like a title, after
+	// the document's own title and heading.
 	Title string
+	// LinkText is the text of the list link that led to the document
+	// ("2023年政府信息公开工作年度报告", "县发改局"), distinct from Title: it
+	// is consulted after everything the document prints, and before
+	// Agency.
+	LinkText string
 	// Published is the publication date (YYYY-MM-DD) known from the
 	// linking page or a list API, used when the document prints none.
 	Published string

@@ -55,13 +55,30 @@ func (c Cell) ID() string { return c.Table + "." + c.Row + "." + c.Column }
 // checks. The printed numbers are kept as printed; a report that breaks its
 // own arithmetic lists the failures and is never repaired.
 type Report struct {
-	Agency    string `json:"agency"`
-	Year      int    `json:"year"` // statistics year; 0 when unknown
-	Format    Format `json:"format"`
-	Published string `json:"published"`  // YYYY-MM-DD as printed on the page; "" when unknown
-	OrganCode string `json:"organ_code"` // 索引号 prefix; "" when the page has none
-	Scope     Scope  `json:"scope"`
-	Title     string `json:"title"`
+	// Agency is the reporting organ's name as printed (cleaned of spaces
+	// and quotes), read from the first of these that names it: the title
+	// (IdentityTitle), a heading (IdentityHeading), Source.Title
+	// (IdentitySourceTitle), the metadata block (IdentityMetadata), a
+	// preamble sentence naming the report (IdentityBody), the signature
+	// (IdentitySignature), the organ that compiled the report ("本报告由XX
+	// 编制", IdentityBody: for a government's report that is its 办公室, so
+	// it comes after the signature), Source.LinkText (IdentityLinkText),
+	// and last the configured site name Source.Agency (IdentityConfig,
+	// a fallback: see AgencyIdentified). AgencySource records which.
+	Agency       string         `json:"agency"`
+	AgencySource IdentitySource `json:"agency_source"`
+	// Year is the statistics year (the year the report is about), 0 when
+	// unknown: the title's (any word order), else the statistics period
+	// (IdentityPeriod), else a preamble sentence naming the report, else
+	// Source.LinkText, else the publication year − 1 (IdentityPublished);
+	// never the publication year itself. YearSource records which.
+	Year       int            `json:"year"`
+	YearSource IdentitySource `json:"year_source"`
+	Format     Format         `json:"format"`
+	Published  string         `json:"published"`  // YYYY-MM-DD as printed on the page; "" when unknown
+	OrganCode  string         `json:"organ_code"` // 索引号 prefix; "" when the page has none
+	Scope      Scope          `json:"scope"`
+	Title      string         `json:"title"`
 
 	// Input is the kind of input the tables were read from: html, text, pdf or docx.
 	Input string `json:"input"`
