@@ -42,8 +42,12 @@ type FetchError struct {
 	// Status is the final HTTP status, 0 when no response was received.
 	Status int
 	// Reason is the short failure class also used in Stats.Failures and
-	// Event.Reason: "robots", "blocked: <kind>", "truncated",
-	// "offsite redirect", "http <status>", "timeout", "network", "invalid url".
+	// Event.Reason: "robots", "robots: unreachable", "blocked: <kind>",
+	// "http <status>", "budget: <limit> reached", and for transfers that
+	// got no usable response what happened on the wire: "truncated",
+	// "reset", "timeout", "bad encoding", "dns", "refused", "tls",
+	// "redirects", "offsite redirect", "network"; "invalid url" for a URL
+	// that cannot be requested.
 	Reason string
 	// Err is the cause: one of the sentinels above or a network error.
 	Err error

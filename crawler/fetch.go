@@ -267,7 +267,7 @@ func (r *run) newCollector(base http.RoundTripper, par int, delay, jitter time.D
 	})
 	col.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
-			return fmt.Errorf("stopped after %d redirects", len(via))
+			return fmt.Errorf("%w: stopped after %d", errTooManyRedirects, len(via))
 		}
 		if !r.allowedHost(req.URL.Hostname()) {
 			return fmt.Errorf("%w: %s redirects to %s", ErrOffsiteRedirect, via[0].URL, req.URL)
@@ -409,31 +409,14 @@ func (r *run) dispatch(it Item) {
 			// Interrupted: the item stays queued.
 		default:
 			reason, retry := classifyErr(err)
+			if reason == "" {
+				// Refused by colly before any transfer.
+				reason, retry = "invalid url", false
+			}
 			r.failed(it, prev, 0, reason, err, retry)
 		}
 		r.release()
 	}
-}
-
-// classifyErr names a transport error and says whether the URL is worth
-// retrying in the next run.
-func classifyErr(err error) (reason string, retry bool) {
-	var ne net.Error
-	switch {
-	case errors.Is(err, ErrOffsiteRedirect):
-		return "offsite redirect", false
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "truncated", true
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		return "timeout", true
-	case strings.Contains(err.Error(), "redirects"):
-		return "redirects", false
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) || errors.As(err, &ne) {
-		return "network", true
-	}
-	return "invalid url", false
 }
 
 // onHeaders aborts a response whose announced length exceeds the cap, before
@@ -470,6 +453,9 @@ func (r *run) onError(resp *colly.Response, err error) {
 		return // interrupted: the item stays queued for the next run
 	}
 	reason, retry := classifyErr(err)
+	if reason == "" {
+		reason, retry = "network", true
+	}
 	r.failed(it, prev, resp.StatusCode, reason, err, retry)
 }
 
