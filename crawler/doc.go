@@ -21,8 +21,11 @@
 // stays flat whatever the size of the site. The same report reached under two
 // URLs is delivered twice; deduplication by agency and year is downstream.
 //
-// The crawler is polite by default: robots.txt is honoured (a disallowed URL
-// is never requested and counts as failure "robots"), requests are limited
+// The crawler is polite by default: robots.txt is honoured by RFC 9309 (a
+// disallowed URL is never requested and counts as failure "robots"; a
+// robots.txt answering 4xx allows everything; one answering 5xx, or
+// unreachable, disallows the whole host for the run, failure
+// "robots: unreachable", retried next run), requests are limited
 // per host (delay with jitter, parallelism) with a descriptive User-Agent,
 // bodies are capped (a longer body is failure "truncated", never delivered),
 // and only the allowed hosts are fetched (a redirect elsewhere is failure

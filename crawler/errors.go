@@ -12,6 +12,13 @@ var (
 	// requested.
 	ErrRobotsDisallowed = errors.New("crawler: disallowed by robots.txt")
 
+	// ErrRobotsUnreachable means the host's robots.txt could not be read
+	// (a 5xx answer, a network error or timeout, more than five redirects):
+	// RFC 9309 §2.3.1.4 asks to assume complete disallow, so no URL of the
+	// host is requested in this run. The URLs fail with reason
+	// "robots: unreachable" and are retried by the next run.
+	ErrRobotsUnreachable = errors.New("crawler: robots.txt unreachable, host disallowed for this run")
+
 	// ErrBlocked means the server answered with an anti-bot challenge or a
 	// block page (瑞数 $_ts, 加速乐 __jsluid, 网站卫士, a 403 wall, a tiny
 	// JS-only page…). Such a response is never delivered as a document.

@@ -40,6 +40,7 @@ type run struct {
 	ctx      context.Context // parent, also cancelled when the sink or State fails
 	stop     context.CancelFunc
 	col      *colly.Collector
+	robots   *robots // nil with Options.IgnoreRobots
 	match    matcher
 	allowed  []string // lower-case host entries; "." prefix = with sub-domains
 	start    time.Time
@@ -247,9 +248,11 @@ func (r *run) newCollector(base http.RoundTripper, par int, delay, jitter time.D
 		colly.ParseHTTPErrorResponse(),
 		colly.MaxBodySize(colBody),
 	)
-	col.IgnoreRobotsTxt = r.opts.IgnoreRobots // colly ignores robots.txt by default
-	col.SetRequestTimeout(0)                  // per attempt, in retryTransport
-	col.WithTransport(&retryTransport{
+	// robots.txt is checked by the crawler itself (robots.go), before it
+	// hands a request to colly.
+	col.IgnoreRobotsTxt = true
+	col.SetRequestTimeout(0) // per attempt, in retryTransport
+	rt := &retryTransport{
 		base: base, retries: r.opts.Retries, backoff: r.opts.RetryBackoff, maxWait: r.opts.MaxRetryWait,
 		timeout: r.opts.Timeout, runCtx: r.ctx,
 		onAttempt: func(*http.Request) {
@@ -264,7 +267,11 @@ func (r *run) newCollector(base http.RoundTripper, par int, delay, jitter time.D
 			r.log.Debug("retry", "url", req.URL.String(), "reason", reason, "wait", wait)
 			r.emit(Event{Type: EventRetry, URL: req.URL.String(), Status: status, Reason: reason})
 		},
-	})
+	}
+	col.WithTransport(rt)
+	if !r.opts.IgnoreRobots {
+		r.robots = newRobots(rt, r.opts.UserAgent)
+	}
 	col.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
 			return fmt.Errorf("%w: stopped after %d", errTooManyRedirects, len(via))
@@ -351,7 +358,8 @@ func (r *run) release() {
 }
 
 // dispatch starts the request for it (colly fetches asynchronously). A URL
-// that robots.txt disallows fails here, without a request.
+// that robots.txt disallows, or on a host whose robots.txt is unreachable,
+// fails here, without a request.
 func (r *run) dispatch(it Item) {
 	key := it.Key()
 	prev, hasPrev, err := r.state.Lookup(key)
@@ -370,6 +378,22 @@ func (r *run) dispatch(it Item) {
 		}
 		r.release()
 		return
+	}
+	if r.robots != nil {
+		if u, err := url.Parse(it.URL); err == nil {
+			if err := r.robots.check(r.ctx, u); err != nil {
+				switch {
+				case errors.Is(err, ErrRobotsDisallowed):
+					r.failed(it, prev, 0, "robots", err, false)
+				case errors.Is(err, ErrRobotsUnreachable):
+					r.failed(it, prev, 0, "robots: unreachable", err, true)
+				default:
+					// Interrupted: the item stays queued.
+				}
+				r.release()
+				return
+			}
+		}
 	}
 	hdr := http.Header{}
 	hdr.Set("User-Agent", r.opts.UserAgent)
@@ -400,11 +424,8 @@ func (r *run) dispatch(it Item) {
 	cctx.Put(ctxHasPrev, hasPrev)
 	r.log.Debug("fetch", "url", it.URL, "kind", it.Kind)
 	if err := r.col.Request(method, it.URL, body, cctx, hdr); err != nil {
-		// colly checks robots.txt (fetching it once per host) and the URL
-		// before it starts the request.
+		// colly checks the URL before it starts the request.
 		switch {
-		case errors.Is(err, colly.ErrRobotsTxtBlocked):
-			r.failed(it, prev, 0, "robots", ErrRobotsDisallowed, false)
 		case r.ctx.Err() != nil:
 			// Interrupted: the item stays queued.
 		default:
