@@ -36,6 +36,11 @@ var (
 	// retries for 429 and 5xx); FetchError.Status holds it.
 	ErrStatus = errors.New("crawler: unexpected HTTP status")
 
+	// ErrBudget means a limit of the crawl budget (Budget) was reached: the
+	// run, or one column's pagination, stopped there. FetchError.Reason
+	// names the limit ("budget: max_pages 3000 reached").
+	ErrBudget = errors.New("crawler: crawl budget reached")
+
 	// ErrInvalidSite means a Site failed validation (no name, no start URL,
 	// a bad URL or pattern).
 	ErrInvalidSite = errors.New("crawler: invalid site")

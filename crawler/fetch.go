@@ -45,7 +45,8 @@ type run struct {
 	allowed  []string // lower-case host entries; "." prefix = with sub-domains
 	start    time.Time
 	maxBody  int64
-	inflight int // cap on requests handed to colly and not finished
+	inflight int    // cap on requests handed to colly and not finished
+	budget   Budget // resolved: 0 means no limit
 
 	mu sync.Mutex // protects the fields below
 	// seen holds the Item.Key of everything queued or fetched in this run.
@@ -54,7 +55,14 @@ type run struct {
 	// "stop when a page yields nothing new" rule of pagination.
 	listSeen map[string]bool
 	// listCount counts distinct records per list API (URL without paging).
-	listCount  map[string]int
+	listCount map[string]int
+	// reportSeen holds the link texts of the reports listed in this run,
+	// for the novelty rule of the budget.
+	reportSeen map[string]bool
+	// exhausted is the reason of the site-wide budget limit that ended
+	// the run, "" while none did; finished is set when the run is over.
+	exhausted  string
+	finished   bool
 	lists      []Item // frontier: list pages, fetched first
 	others     []Item // frontier: reports and attachments
 	busy       int    // requests handed to colly and not finished
@@ -77,13 +85,15 @@ func (c *Crawler) fetch(ctx context.Context, site Site, sink Sink) (Stats, error
 	}
 	r := &run{
 		opts: c.opts, site: site, sink: sink, state: c.opts.State, parent: ctx,
-		log:       c.opts.Logger.With("site", site.Name),
-		maxBody:   c.opts.MaxBodySize,
-		seen:      map[string]bool{},
-		listSeen:  map[string]bool{},
-		listCount: map[string]int{},
-		wake:      make(chan struct{}, 1),
-		stats:     stats,
+		log:        c.opts.Logger.With("site", site.Name),
+		maxBody:    c.opts.MaxBodySize,
+		seen:       map[string]bool{},
+		listSeen:   map[string]bool{},
+		listCount:  map[string]int{},
+		reportSeen: map[string]bool{},
+		wake:       make(chan struct{}, 1),
+		stats:      stats,
+		budget:     c.opts.Budget.override(site).resolve(DefaultBudget),
 	}
 	r.ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
@@ -154,10 +164,27 @@ func (c *Crawler) fetch(ctx context.Context, site Site, sink Sink) (Stats, error
 
 	r.emit(Event{Type: EventStart})
 	r.log.Debug("crawl start", "resumed", r.stats.Resumed, "queued", len(seed))
+	if d := r.budget.MaxDuration; d > 0 {
+		t := time.AfterFunc(d, func() {
+			r.exhaust(fmt.Sprintf("budget: max_duration %s reached", d),
+				fmt.Errorf("%w: the site's run took longer than %s", ErrBudget, d))
+			r.stop()
+		})
+		defer t.Stop()
+	}
 	r.loop()
 	r.col.Wait()
+	r.mu.Lock()
+	r.finished = true
+	exhausted := r.exhausted != ""
+	r.mu.Unlock()
 
 	var errs []error
+	if exhausted && ctx.Err() == nil {
+		if err := r.dropQueue(); err != nil {
+			errs = append(errs, fmt.Errorf("crawler: site %s: drop queue: %w", site.Name, err))
+		}
+	}
 	if q, err := r.state.Queue(site.Name); err == nil {
 		n := 0
 		for _, it := range q {
@@ -327,7 +354,7 @@ func (r *run) loop() {
 	for {
 		r.mu.Lock()
 		for r.busy < r.inflight && len(r.lists)+len(r.others) > 0 && r.ctx.Err() == nil &&
-			(r.site.MaxPages == 0 || r.dispatched < r.site.MaxPages) {
+			(r.budget.MaxPages == 0 || r.dispatched < r.budget.MaxPages) {
 			var it Item
 			if len(r.lists) > 0 {
 				it, r.lists = r.lists[0], r.lists[1:]
@@ -341,8 +368,13 @@ func (r *run) loop() {
 			r.mu.Lock()
 		}
 		idle := r.busy == 0
+		pagesOut := r.budget.MaxPages > 0 && r.dispatched >= r.budget.MaxPages && len(r.lists)+len(r.others) > 0
 		r.mu.Unlock()
 		if idle {
+			if pagesOut && r.ctx.Err() == nil {
+				r.exhaust(fmt.Sprintf("budget: max_pages %d reached", r.budget.MaxPages),
+					fmt.Errorf("%w: %d URLs taken from the queue, more queued", ErrBudget, r.budget.MaxPages))
+			}
 			return
 		}
 		<-r.wake
@@ -547,7 +579,7 @@ func (r *run) onResponse(resp *colly.Response) {
 		return
 	}
 	if err := r.sink.Handle(r.ctx, doc); err != nil {
-		if r.parent.Err() != nil {
+		if r.parent.Err() != nil || r.timedOut() {
 			return // interrupted: the item stays queued
 		}
 		r.abort(fmt.Errorf("crawler: site %s: sink: %s: %w", r.site.Name, it.URL, err))
@@ -659,6 +691,13 @@ func (r *run) abort(err error) {
 	}
 	r.mu.Unlock()
 	r.stop()
+}
+
+// timedOut reports whether the run was stopped by its MaxDuration.
+func (r *run) timedOut() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.exhausted != "" && r.fatal == nil && r.ctx.Err() != nil
 }
 
 func (r *run) fatalErr() error {
