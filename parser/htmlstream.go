@@ -19,11 +19,18 @@ import (
 //     a colspan continuation is dropped so values keep their printed order;
 //   - a table that holds tables is layout: its cells are read as blocks;
 //   - every other block of text becomes a text line, split like plain text.
-func streamHTML(text string) *document {
+func streamHTML(text string) *document { return streamHTMLUntil(text, nil) }
+
+// streamHTMLUntil is streamHTML within a deadline: it returns nil when the
+// deadline passes before the end of the page.
+func streamHTMLUntil(text string, dl *deadline) *document {
 	doc := &document{input: "html"}
 	s := &htmlStream{b: &lineBuilder{}, doc: doc}
 	z := html.NewTokenizer(strings.NewReader(text))
 	for {
+		if dl.expired() {
+			return nil
+		}
 		tt := z.Next()
 		if tt == html.ErrorToken {
 			break
