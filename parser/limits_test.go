@@ -166,6 +166,59 @@ func TestParse_PDF_TooComplex(t *testing.T) {
 	}
 }
 
+// TestParser_PDF_TooComplexConcurrent: PDFs waiting for the engine while
+// another one goes past a limit (and the engine is replaced) are read by
+// the new engine, each within its own time.
+func TestParser_PDF_TooComplexConcurrent(t *testing.T) {
+	good, err := os.ReadFile("testdata/huaian-hongze-2024.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(Options{PDFCacheDir: testPDFCacheDir()})
+	defer p.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r, err := p.Parse(denseTestPDF(), Source{URL: "dense.pdf"})
+		if err != nil || !strings.HasPrefix(r.NoTables, NoTablesTooComplex) {
+			errs <- fmt.Errorf("dense: err %v, no_tables %q", err, r.NoTables)
+		}
+	}()
+	// Wait until the dense PDF holds the engine, then queue real reports
+	// behind it.
+	for start := time.Now(); ; time.Sleep(time.Millisecond) {
+		p.mu.Lock()
+		e := p.pdf
+		p.mu.Unlock()
+		if e != nil {
+			if !e.mu.TryLock() {
+				break
+			}
+			e.mu.Unlock()
+		}
+		if time.Since(start) > time.Minute {
+			t.Fatal("the dense PDF never took the engine")
+		}
+	}
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := p.Parse(good, Source{URL: "good.pdf"})
+			if err != nil || len(r.Cells) < 100 {
+				errs <- fmt.Errorf("good PDF queued behind a dense one: err %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
 // textPDF builds a one-page PDF with n characters of text in lines of 200
 // (drawn over each other when they do not fit the page).
 func textPDF(n int) []byte {

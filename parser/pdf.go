@@ -159,19 +159,32 @@ func (p *Parser) dropEngine(e *pdfEngine) {
 // the engine itself is fine.
 var errPDFOpen = errors.New("open")
 
+// errEngineClosed is returned by read when the engine was closed while the
+// document waited for it (another document failed or went past a limit).
+var errEngineClosed = errors.New("pdf engine closed")
+
 // extractPDF reads the text of a PDF with its coordinates and rebuilds its
 // tables from the ruling lines and glyph positions (see pdflayout.go). A
 // PDF over a limit returns a *tooComplexError; the engine is then replaced,
 // so that the memory it grew to goes back to the OS.
 func (p *Parser) extractPDF(body []byte, src Source, dl *deadline) (*document, error) {
-	e, err := p.engine()
-	if err != nil {
-		return nil, &ParseError{Source: src.URL, Where: "pdf engine", Err: err}
+	var (
+		e     *pdfEngine
+		pages []pdfPage
+		info  pdfInfo
+		err   error
+	)
+	for range 3 {
+		e, err = p.engine()
+		if err != nil {
+			return nil, &ParseError{Source: src.URL, Where: "pdf engine", Err: err}
+		}
+		pages, info, err = e.read(body, dl)
+		if !errors.Is(err, errEngineClosed) {
+			break
+		}
+		// Replaced while this document waited for it: take the new one.
 	}
-	// The engine's start-up (once per Parser, seconds without a cache) is
-	// not the document's time.
-	dl.restart()
-	pages, info, err := e.read(body, dl)
 	var tc *tooComplexError
 	if errors.As(err, &tc) {
 		p.dropEngine(e)
@@ -224,8 +237,11 @@ func (e *pdfEngine) read(body []byte, dl *deadline) (pages []pdfPage, info pdfIn
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.inst == nil {
-		return nil, info, errors.New("pdf engine closed")
+		return nil, info, errEngineClosed
 	}
+	// The time spent waiting for the engine (documents are read one at a
+	// time) or starting it is not the document's.
+	dl.restart()
 	e.mem.setDeadline(dl)
 	defer e.mem.setDeadline(nil)
 	pages, info, err = e.readDoc(body, dl)
