@@ -148,7 +148,8 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	if err != nil {
 		return nil, err
 	}
-	p := parser.New(parser.Options{PDFCacheDir: pdfCacheDir()})
+	p := parser.New(parser.Options{PDFCacheDir: pdfCacheDir(), Timeout: time.Duration(noLimit(int64(cfg.ParseTimeout))),
+		PDFMemoryLimit: int64(cfg.PDFMemoryLimit)})
 	defer p.Close()
 	state := newStoreState(db)
 	pipe := newPipeline(db, p, runID, logger)
@@ -166,6 +167,7 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 		Timeout:      cfg.Timeout.D(),
 		Retries:      cfg.Retries,
 		IgnoreRobots: cfg.IgnoreRobots,
+		Budget:       cfg.budget(),
 		Logger:       logger,
 		State:        state,
 		OnEvent:      prog.event,
@@ -180,7 +182,8 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	for i, s := range sites {
 		g.Go(func() error {
 			site := crawler.Site{Name: s.Name, Start: s.Start, AllowedDomains: siteDomains(s), Parallelism: cfg.siteParallelism(s),
-				MaxPages: s.MaxPages, ReportPattern: s.ReportPattern, ListPattern: s.ListPattern}
+				ReportPattern: s.ReportPattern, ListPattern: s.ListPattern}
+			siteBudget(&site, s)
 			if s.Delay != nil {
 				d := s.Delay.D()
 				site.Delay = &d

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -183,6 +184,15 @@ func (p *pipeline) Handle(ctx context.Context, doc crawler.Document) error {
 		return nil
 	}
 	entry.known = true
+	if strings.HasPrefix(r.NoTables, parser.NoTablesTooComplex) {
+		// Abandoned at a parse limit: archived, recorded in the run, and
+		// stored as a report without tables when its year is known.
+		p.problem(doc, "parse: too complex", errors.New(r.NoTables))
+		if r.Year <= 0 {
+			entry.noTables = true
+			return nil
+		}
+	}
 	if len(r.Cells) == 0 {
 		entry.noTables = true
 		if doc.Kind == crawler.KindReport && r.Format == parser.FormatNone {
