@@ -154,6 +154,10 @@ func (s Site) Validate() error {
 // calls.
 type Crawler struct {
 	opts Options
+	// big is the token of the one large body (over bigBody bytes) that
+	// may be read and handled at a time across all of the Crawler's
+	// Fetch calls (see bigBody).
+	big chan struct{}
 }
 
 // New returns a Crawler with opts, zero fields replaced by their documented
@@ -199,7 +203,7 @@ func New(opts Options) *Crawler {
 		t.MaxIdleConnsPerHost = 32
 		opts.Transport = t
 	}
-	return &Crawler{opts: opts}
+	return &Crawler{opts: opts, big: make(chan struct{}, 1)}
 }
 
 // Fetch makes one pass over site and hands every document to sink as it

@@ -40,12 +40,18 @@ type run struct {
 	ctx      context.Context // parent, also cancelled when the sink or State fails
 	stop     context.CancelFunc
 	col      *colly.Collector
-	robots   *robots // nil with Options.IgnoreRobots
+	robots   *robots       // nil with Options.IgnoreRobots
+	big      chan struct{} // the Crawler's large-body token
 	match    matcher
 	allowed  []string // lower-case host entries; "." prefix = with sub-domains
 	start    time.Time
 	maxBody  int64
-	inflight int    // cap on requests handed to colly and not finished
+	inflight int // cap on requests handed to colly and not finished
+	// bodies are the bodies the transport read, by the id in their
+	// response's bodyHeader, until onResponse takes them; nextBody
+	// numbers them. Both are protected by mu.
+	bodies   map[string]*fetchedBody
+	nextBody int
 	budget   Budget // resolved: 0 means no limit
 
 	mu sync.Mutex // protects the fields below
@@ -91,9 +97,11 @@ func (c *Crawler) fetch(ctx context.Context, site Site, sink Sink) (Stats, error
 		listSeen:   map[string]bool{},
 		listCount:  map[string]int{},
 		reportSeen: map[string]bool{},
+		bodies:     map[string]*fetchedBody{},
 		wake:       make(chan struct{}, 1),
 		stats:      stats,
 		budget:     c.opts.Budget.override(site).resolve(DefaultBudget),
+		big:        c.big,
 	}
 	r.ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
@@ -174,6 +182,7 @@ func (c *Crawler) fetch(ctx context.Context, site Site, sink Sink) (Stats, error
 	}
 	r.loop()
 	r.col.Wait()
+	r.dropBodies()
 	r.mu.Lock()
 	r.finished = true
 	exhausted := r.exhausted != ""
@@ -281,7 +290,7 @@ func (r *run) newCollector(base http.RoundTripper, par int, delay, jitter time.D
 	col.SetRequestTimeout(0) // per attempt, in retryTransport
 	rt := &retryTransport{
 		base: base, retries: r.opts.Retries, backoff: r.opts.RetryBackoff, maxWait: r.opts.MaxRetryWait,
-		timeout: r.opts.Timeout, runCtx: r.ctx,
+		timeout: r.opts.Timeout, runCtx: r.ctx, readBody: r.readBody,
 		onAttempt: func(*http.Request) {
 			r.mu.Lock()
 			r.stats.Requests++
@@ -521,6 +530,13 @@ func (r *run) onResponse(resp *colly.Response) {
 	hdr := *resp.Headers
 	status := resp.StatusCode
 	body := resp.Body
+	fb := r.takeBody(hdr)
+	if fb == nil {
+		fb = &fetchedBody{body: body} // read by colly
+	}
+	// A large body's token is given back once the sink has handled it.
+	defer r.giveBody(fb)
+	body = fb.body
 	ctype := hdr.Get(origContentType)
 	if ctype == "" {
 		ctype = hdr.Get("Content-Type")
@@ -529,10 +545,16 @@ func (r *run) onResponse(resp *colly.Response) {
 	r.stats.Bytes += int64(len(body))
 	r.mu.Unlock()
 
-	if r.maxBody > 0 && int64(len(body)) > r.maxBody {
+	if fb.tooLong || (r.maxBody > 0 && int64(len(body)) > r.maxBody) {
 		r.failed(it, prev, status, "truncated",
 			fmt.Errorf("%w: body exceeds the %d-byte limit", ErrTruncated, r.maxBody), false)
 		return
+	}
+	if !fb.big && (len(body) > bigBody || isPDF(body)) {
+		if !r.takeToken(r.ctx) {
+			return // the run stopped while waiting: the item stays queued
+		}
+		fb.big = true
 	}
 	if n, err := strconv.ParseInt(hdr.Get("Content-Length"), 10, 64); err == nil && n > int64(len(body)) && status != http.StatusNotModified {
 		r.failed(it, prev, status, "truncated",

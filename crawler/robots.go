@@ -109,7 +109,7 @@ func (rb *robots) check(ctx context.Context, u *url.URL) error {
 
 // fetch reads and parses the robots.txt of origin (scheme://host[:port]).
 func (rb *robots) fetch(ctx context.Context, origin string) (*robotstxt.RobotsData, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, origin+"/robots.txt", nil)
+	req, err := http.NewRequestWithContext(withoutBodyRead(ctx), http.MethodGet, origin+"/robots.txt", nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRobotsUnreachable, err)
 	}

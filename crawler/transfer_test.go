@@ -2,12 +2,17 @@ package crawler
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // hijack serves path by writing raw bytes on the connection: what a broken
@@ -95,4 +100,67 @@ func flatten(err error) []error {
 		return nil
 	}
 	return []error{err}
+}
+
+// TestCrawler_Fetch_LargeBodiesOneAtATime: bodies over bigBody are handed
+// to the sink one at a time across every Fetch of a Crawler (issue 10: the
+// crawl's peak memory), whether their size is announced or only seen once
+// read; smaller ones do not wait.
+func TestCrawler_Fetch_LargeBodiesOneAtATime(t *testing.T) {
+	p := newPortal(t)
+	big := bytes.Repeat([]byte("%PDF-1.4 large attachment "), bigBody/26+4096)
+	for _, name := range []string{"a", "b", "c"} {
+		p.mux.HandleFunc("/big/"+name+".pdf", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/pdf")
+			w.Header().Set("Content-Length", strconv.Itoa(len(big)))
+			w.Write(big)
+		})
+	}
+	p.mux.HandleFunc("/big/chunked.pdf", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/pdf")
+		for i := 0; i < len(big); i += 1 << 20 {
+			w.Write(big[i:min(i+1<<20, len(big))])
+			w.(http.Flusher).Flush()
+		}
+	})
+	for i := range 4 {
+		p.report(fmt.Sprintf("/small/%d.html", i), fmt.Sprintf("%d年政府信息公开工作年度报告", 2020+i))
+	}
+	p.html("/one/", listPage("年报", [][2]string{{"/big/a.pdf", "2024年政府信息公开工作年度报告"}, {"/big/chunked.pdf", "2023年政府信息公开工作年度报告"},
+		{"/small/0.html", "2020年政府信息公开工作年度报告"}, {"/small/1.html", "2021年政府信息公开工作年度报告"}}, ""))
+	p.html("/two/", listPage("年报", [][2]string{{"/big/b.pdf", "2022年政府信息公开工作年度报告"}, {"/big/c.pdf", "2019年政府信息公开工作年度报告"},
+		{"/small/2.html", "2022年政府信息公开工作年度报告"}, {"/small/3.html", "2023年政府信息公开工作年度报告"}}, ""))
+
+	var inBig, peakBig, bigs atomic.Int32
+	sink := SinkFunc(func(ctx context.Context, d Document) error {
+		if len(d.Body) <= bigBody {
+			return nil
+		}
+		bigs.Add(1)
+		n := inBig.Add(1)
+		defer inBig.Add(-1)
+		for {
+			old := peakBig.Load()
+			if n <= old || peakBig.CompareAndSwap(old, n) {
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond) // archiving and parsing
+		return nil
+	})
+	cr := New(testOptions(nil))
+	var wg sync.WaitGroup
+	for _, s := range []Site{{Name: "one", Start: []string{p.url("/one/")}}, {Name: "two", Start: []string{p.url("/two/")}}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if st, err := cr.Fetch(context.Background(), s, sink); err != nil || st.Reports+st.Attachments != 4 {
+				t.Errorf("%s: err %v, %d documents", s.Name, err, st.Reports+st.Attachments)
+			}
+		}()
+	}
+	wg.Wait()
+	if bigs.Load() != 4 || peakBig.Load() != 1 {
+		t.Errorf("%d large documents, at most %d at once; want 4 and 1", bigs.Load(), peakBig.Load())
+	}
 }
