@@ -170,6 +170,9 @@ func readWordXML(data []byte, b *lineBuilder, dl *deadline) error {
 		if dl.expired() {
 			return dl.err()
 		}
+		if b.full() {
+			return errTooManyCells()
+		}
 		tok, err := d.Token()
 		if err == io.EOF {
 			break

@@ -14,11 +14,11 @@ const (
 )
 
 // extractHTML reads a UTF-8 HTML page into lines (see streamHTML); a page
-// still being read at the deadline returns its error.
+// past the limits returns a *tooComplexError.
 func extractHTML(text string, dl *deadline) (*document, error) {
-	doc := streamHTMLUntil(text, dl)
-	if doc == nil {
-		return nil, dl.err()
+	doc, err := streamHTMLUntil(text, dl)
+	if err != nil {
+		return nil, err
 	}
 	return doc, nil
 }

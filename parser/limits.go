@@ -21,15 +21,31 @@ const (
 	// Options.Timeout is zero.
 	DefaultTimeout = 20 * time.Second
 	// DefaultPDFMemoryLimit is the PDF engine's memory ceiling when
-	// Options.PDFMemoryLimit is zero.
-	DefaultPDFMemoryLimit = 128 << 20
+	// Options.PDFMemoryLimit is zero. A text report needs about 18 MiB;
+	// PDFium holds a copy of the file, so a scan of 42 MB needs 88 MiB and
+	// the largest ones are refused (they have no tables to read anyway,
+	// and their capture is kept). It is sized so that a crawl stays under
+	// 300 MB.
+	DefaultPDFMemoryLimit = 96 << 20
 	// maxPDFMemoryLimit is what a 32-bit WebAssembly memory can address.
 	maxPDFMemoryLimit = 4 << 30
 )
 
+// maxDocCells caps the cells an HTML, DOCX or text document may produce
+// (a report has a few hundred to a few thousand): past it the document is
+// too complex. It bounds the memory of reading a page, whatever its size;
+// a PDF is bounded by its characters instead.
+const maxDocCells = 100_000
+
+// full reports whether the builder went past maxDocCells.
+func (b *lineBuilder) full() bool { return b.next > maxDocCells }
+
+// errTooManyCells is the error of a document past maxDocCells.
+func errTooManyCells() error { return &tooComplexError{limit: fmt.Sprintf("%d cells", maxDocCells)} }
+
 // tooComplexError marks a document abandoned at a limit.
 type tooComplexError struct {
-	limit string // "20s", "128 MiB of memory", "50000 characters on a page"
+	limit string // "20s", "96 MiB of memory", "50000 characters on a page"
 }
 
 func (e *tooComplexError) Error() string { return "too complex (limit " + e.limit + ")" }

@@ -52,9 +52,9 @@ type Options struct {
 	// PDFMemoryLimit caps the PDF engine's memory in bytes (its
 	// WebAssembly memory, where PDFium keeps the open document). A PDF
 	// that needs more is abandoned like one past Timeout ("too complex
-	// (limit 128 MiB of memory)"), and the engine is restarted so that
+	// (limit 96 MiB of memory)"), and the engine is restarted so that
 	// the memory goes back to the OS. Zero means DefaultPDFMemoryLimit
-	// (128 MiB); values above 4 GiB, what WebAssembly can address, mean
+	// (96 MiB); values above 4 GiB, what WebAssembly can address, mean
 	// 4 GiB.
 	PDFMemoryLimit int64
 }
@@ -211,7 +211,7 @@ func (p *Parser) extract(body []byte, src Source, dl *deadline) (*document, erro
 		text := decode(body, src.ContentType)
 		return extractHTML(text, dl)
 	case "text":
-		return extractText(decode(body, src.ContentType)), nil
+		return extractText(decode(body, src.ContentType))
 	default:
 		return nil, &ParseError{Source: src.URL, Err: ErrUnknownFormat}
 	}

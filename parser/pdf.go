@@ -38,6 +38,9 @@ const (
 	pdfMaxChars        = 600000  // characters in all pages read: too complex
 	pdfMaxObjsPerPage  = 20000   // page objects looked at on one page
 	pdfMaxRules        = 200_000 // ruling lines in all pages read: too complex
+	// pdfKeepMemory is the engine memory above which the engine is
+	// replaced after a document (a report needs about 18 MiB).
+	pdfKeepMemory = 32 << 20
 )
 
 // pdfEngine is one PDFium WebAssembly instance. PDFium is not re-entrant,
@@ -174,7 +177,11 @@ func (p *Parser) extractPDF(body []byte, src Source, dl *deadline) (*document, e
 		info  pdfInfo
 		err   error
 	)
-	for range 3 {
+	// An engine closed while this document waited for it was replaced by
+	// another document that finished with it: take the new one. Each turn
+	// of the loop is another document done, so it ends; the bound is only
+	// a guard.
+	for range 1000 {
 		e, err = p.engine()
 		if err != nil {
 			return nil, &ParseError{Source: src.URL, Where: "pdf engine", Err: err}
@@ -183,19 +190,13 @@ func (p *Parser) extractPDF(body []byte, src Source, dl *deadline) (*document, e
 		if !errors.Is(err, errEngineClosed) {
 			break
 		}
-		// Replaced while this document waited for it: take the new one.
+		p.dropEngine(e) // it could not renew its instance: start another
 	}
 	var tc *tooComplexError
 	if errors.As(err, &tc) {
-		p.dropEngine(e)
 		return nil, tc
 	}
 	if err != nil {
-		if !errors.Is(err, errPDFOpen) {
-			// PDFium failed after opening the file: a trap may have left
-			// the instance unusable, so the next PDF gets a fresh one.
-			p.dropEngine(e)
-		}
 		return nil, &ParseError{Source: src.URL, Where: "pdf", Err: err}
 	}
 	doc := &document{input: "pdf"}
@@ -230,9 +231,12 @@ type pdfInfo struct {
 
 // read opens body and returns its pages' glyphs and ruling lines. When the
 // document passes the deadline or the memory ceiling, or has more
-// characters or ruling lines than the caps, it returns a *tooComplexError
-// and the engine must not be used again (PDFium may have failed in the
-// middle of an allocation).
+// characters or ruling lines than the caps, it returns a *tooComplexError.
+// After such a document, after a failure of PDFium past opening the file (a
+// trap may leave the instance unusable) and after a document that grew the
+// memory past pdfKeepMemory (WebAssembly memory never shrinks), the
+// instance is renewed before the next document. errEngineClosed means the
+// engine could not be renewed, or was closed.
 func (e *pdfEngine) read(body []byte, dl *deadline) (pages []pdfPage, info pdfInfo, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -245,13 +249,36 @@ func (e *pdfEngine) read(body []byte, dl *deadline) (pages []pdfPage, info pdfIn
 	e.mem.setDeadline(dl)
 	defer e.mem.setDeadline(nil)
 	pages, info, err = e.readDoc(body, dl)
-	if e.mem.late.Load() || dl.passed() {
-		return nil, info, dl.err()
+	switch {
+	case e.mem.late.Load() || dl.passed():
+		pages, err = nil, dl.err()
+	case e.mem.exceeded.Load():
+		pages, err = nil, &tooComplexError{limit: memoryLimitText(e.mem.limit)}
 	}
-	if e.mem.exceeded.Load() {
-		return nil, info, &tooComplexError{limit: memoryLimitText(e.mem.limit)}
+	if (err != nil && !errors.Is(err, errPDFOpen)) || e.mem.size() > pdfKeepMemory {
+		// On failure the instance is gone and the next read reports
+		// errEngineClosed.
+		e.mem.setDeadline(nil)
+		_ = e.renew()
 	}
 	return pages, info, err
+}
+
+// renew replaces the PDFium instance by a fresh one from the same compiled
+// module (no recompilation) and unmaps the memory the old one had grown;
+// e.mu must be held. On failure the engine has no instance.
+func (e *pdfEngine) renew() error {
+	n := e.mem.count()
+	_ = e.inst.Close() // closes the module: nothing runs on its memory after this
+	e.inst = nil
+	e.mem.releaseFirst(n)
+	e.mem.exceeded.Store(false)
+	inst, err := e.pool.GetInstance(30 * time.Second)
+	if err != nil {
+		return fmt.Errorf("renew pdf engine instance: %w", err)
+	}
+	e.inst = inst
+	return nil
 }
 
 func (e *pdfEngine) readDoc(body []byte, dl *deadline) (pages []pdfPage, info pdfInfo, err error) {

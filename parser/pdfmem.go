@@ -38,9 +38,11 @@ type pdfMemory struct {
 var _ experimental.MemoryAllocator = (*pdfMemory)(nil)
 
 // Allocate implements experimental.MemoryAllocator; wazero calls it when
-// it instantiates the module. max is the module's own maximum.
-func (m *pdfMemory) Allocate(_, max uint64) experimental.LinearMemory {
-	lm := newLinearMemory(min(max, m.limit), m)
+// it instantiates the module. maxBytes is the module's own maximum.
+func (m *pdfMemory) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
+	// The module's initial memory is never refused (wazero cannot fail an
+	// instantiation gracefully): the ceiling applies to growth.
+	lm := newLinearMemory(max(min(maxBytes, m.limit), capacity), m)
 	m.mu.Lock()
 	m.mems = append(m.mems, lm)
 	m.mu.Unlock()
@@ -80,6 +82,26 @@ func (m *pdfMemory) size() uint64 {
 		n += lm.len.Load()
 	}
 	return n
+}
+
+// count returns the number of linear memories allocated so far.
+func (m *pdfMemory) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.mems)
+}
+
+// releaseFirst returns the memories of the first n module instances to
+// the OS; those instances must be closed. (Closing one can make the pool
+// start the next, whose memory comes after them.)
+func (m *pdfMemory) releaseFirst(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n = min(n, len(m.mems))
+	for _, lm := range m.mems[:n] {
+		lm.release()
+	}
+	m.mems = append([]*linearMemory(nil), m.mems[n:]...)
 }
 
 // release returns the memory to the OS. It must be called only once the

@@ -30,8 +30,8 @@ func newLinearMemory(max uint64, owner *pdfMemory) *linearMemory {
 // Reallocate implements experimental.LinearMemory: the memory grows in
 // place.
 func (lm *linearMemory) Reallocate(size uint64) []byte {
-	if lm.owner.refuse(size, lm.max) {
-		return nil
+	if lm.len.Load() > 0 && lm.owner.refuse(size, lm.max) {
+		return nil // a growth past the ceiling or the deadline
 	}
 	lm.len.Store(size)
 	if lm.buf != nil {

@@ -19,8 +19,8 @@ func newLinearMemory(max uint64, owner *pdfMemory) *linearMemory {
 
 // Reallocate implements experimental.LinearMemory.
 func (lm *linearMemory) Reallocate(size uint64) []byte {
-	if lm.owner.refuse(size, lm.max) {
-		return nil
+	if lm.len.Load() > 0 && lm.owner.refuse(size, lm.max) {
+		return nil // a growth past the ceiling or the deadline
 	}
 	lm.len.Store(size)
 	lm.slice = growSlice(lm.slice, size, lm.max)
