@@ -479,8 +479,8 @@ func (c *Config) Validate() error {
 		return c.errAt("max_duration", errors.New("must not be negative (0: no limit)"))
 	case c.ParseTimeout < 0:
 		return c.errAt("parse_timeout", errors.New("must not be negative (0: no limit)"))
-	case c.PDFMemoryLimit < 16<<20 || c.PDFMemoryLimit > 4<<30:
-		return c.errAt("pdf_memory_limit", errors.New("must be between 16MiB and 4GiB"))
+	case c.PDFMemoryLimit < 32<<20 || c.PDFMemoryLimit > 4<<30:
+		return c.errAt("pdf_memory_limit", errors.New("must be between 32MiB and 4GiB (the PDF engine starts with 18 MiB)"))
 	}
 	if err := checkSchedule(c.Schedule); err != nil {
 		return c.errAt("schedule", err)

@@ -231,7 +231,7 @@ sites:
 	}
 	def := DefaultConfig()
 	if def.MaxPages != 3000 || def.MaxDepth != 200 || def.StalePages != 10 || def.MaxDuration.D() != 2*time.Hour ||
-		def.ParseTimeout.D() != 20*time.Second || def.PDFMemoryLimit != 128<<20 {
+		def.ParseTimeout.D() != 20*time.Second || def.PDFMemoryLimit != 96<<20 {
 		t.Errorf("defaults: %d %d %d %v %v %d", def.MaxPages, def.MaxDepth, def.StalePages, def.MaxDuration, def.ParseTimeout, def.PDFMemoryLimit)
 	}
 	for _, bad := range []string{"max_pages: -1", "max_duration: -1s", "pdf_memory_limit: 1MiB", "parse_timeout: -2s"} {

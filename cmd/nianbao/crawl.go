@@ -79,6 +79,7 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			sites = append(sites, s)
 		}
 	}
+	defer setCrawlMemoryLimit(os.Getenv)()
 	_, err = crawlSites(ctx, cfg, sites, crawlOutput{stdout: stdout, stderr: stderr, verbose: *verbose})
 	return err
 }

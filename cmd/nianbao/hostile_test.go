@@ -3,16 +3,19 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,7 +53,7 @@ const (
 	hostileCalendar = "日历"
 	hostileDocs     = "附件站"
 	hostileRobots   = "机器人站"
-	hostileGoodN    = 20
+	hostileGoodN    = 20 // reports of the good site in the test
 )
 
 var (
@@ -185,13 +188,14 @@ func writeBigHTML(path string, size int) error {
 	return f.Close()
 }
 
-func newHostilePortal(tb testing.TB, big bool) *hostilePortal {
+// newHostilePortal starts the portal with goodN reports on the good site.
+func newHostilePortal(tb testing.TB, goodN int, big bool) *hostilePortal {
 	tb.Helper()
 	real, err := demodata.ReadFile("demodata/huaian-hongze-2023.pdf")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &hostilePortal{good: newBenchPortal(tb, hostileGoodN, 10), dense: hostileDensePDF(), denseText: hostileTextPDF(500_000), realPDF: real}
+	p := &hostilePortal{good: newBenchPortal(tb, goodN, 20), dense: hostileDensePDF(), denseText: hostileTextPDF(500_000), realPDF: real}
 	if big {
 		dir := tb.TempDir()
 		p.bigScan, p.bigHTML = filepath.Join(dir, "scan.pdf"), filepath.Join(dir, "big.html")
@@ -210,9 +214,8 @@ func newHostilePortal(tb testing.TB, big bool) *hostilePortal {
 		zw.Close()
 		p.gzipBomb = gz.Bytes()
 	}
-	p.main = httptest.NewServer(p)
-	tb.Cleanup(p.main.Close)
-	p.down = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p.main = httptest.NewUnstartedServer(p)
+	p.down = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/robots.txt" {
 			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
 			return
@@ -220,8 +223,19 @@ func newHostilePortal(tb testing.TB, big bool) *hostilePortal {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(nfcmsList(hostileRobots, "信息公开年报", []demoLink{{"/r/2024.html", "2024年政府信息公开工作年度报告", "2025-01-20"}}, ""))
 	}))
-	tb.Cleanup(p.down.Close)
 	return p
+}
+
+// start starts the portal's servers, the main one on ln when not nil.
+func (p *hostilePortal) start(tb testing.TB, ln net.Listener) {
+	if ln != nil {
+		p.main.Listener.Close()
+		p.main.Listener = ln
+	}
+	p.main.Start()
+	p.down.Start()
+	tb.Cleanup(p.main.Close)
+	tb.Cleanup(p.down.Close)
 }
 
 // config returns the crawl config of the portal's sites.
@@ -305,6 +319,15 @@ func (p *hostilePortal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				demoLink{"/docs/big.html", "某某县2017年政府信息公开工作年度报告", "2018-01-20"},
 				demoLink{"/docs/bomb.html", "某某县2016年政府信息公开工作年度报告", "2017-01-20"})
 		}
+		if only := os.Getenv("ZZ_ONLY"); only != "" {
+			var keep []demoLink
+			for _, l := range links {
+				if strings.Contains(l.href, only) {
+					keep = append(keep, l)
+				}
+			}
+			links = keep
+		}
 		page(nfcmsList(hostileDocs, "信息公开年报", links, ""))
 	case pth == "/docs/dense.pdf":
 		w.Header().Set("Content-Type", "application/pdf")
@@ -359,7 +382,8 @@ func (p *hostilePortal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // record, /metrics), refuses the dense PDF within the parse limits while the
 // other sites proceed, and stores the good site's reports (issue 10).
 func TestCrawl_HostilePortal(t *testing.T) {
-	p := newHostilePortal(t, false)
+	p := newHostilePortal(t, hostileGoodN, false)
+	p.start(t, nil)
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "hostile.db")
 	cfgPath := filepath.Join(dir, "hostile.yaml")
@@ -392,7 +416,7 @@ func TestCrawl_HostilePortal(t *testing.T) {
 	}
 	// The dense PDF: archived, refused within the limits, recorded.
 	dense, _ := latest(t, db, "某某县", 2023)
-	if dense.NoTables != "tables not extractable: too complex (limit 128 MiB of memory)" {
+	if dense.NoTables != "tables not extractable: too complex (limit 96 MiB of memory)" {
 		t.Errorf("dense PDF: no_tables %q", dense.NoTables)
 	}
 	if ok, err := db.HasCapture(dense.SHA256); !ok || err != nil {
@@ -453,4 +477,111 @@ func TestCrawl_HostilePortal(t *testing.T) {
 	if t.Failed() {
 		t.Logf("summary:\n%s", summary)
 	}
+}
+
+// BenchmarkCrawl_Hostile crawls the hostile portal with its big documents
+// (a 45 MB scanned PDF, a 40 MB HTML page, a gzip bomb), the default crawl
+// budget and parse limits, 1,000 good reports, delay 0 and 4 requests in
+// flight per host, and reports the peak memory of the process: the Go heap
+// in use and the memory the Go runtime obtained from the OS (runtime
+// metrics), and the peak resident set (VmHWM, reset before each crawl),
+// which also counts the PDF engine's WebAssembly memory and compiled code
+// that the Go runtime does not see. The portal runs in the same process
+// (its big documents are served from files).
+//
+//	go test ./cmd/nianbao -run '^$' -bench Crawl_Hostile -benchtime 1x
+func BenchmarkCrawl_Hostile(b *testing.B) {
+	p := newHostilePortal(b, 1000, true)
+	p.start(b, nil)
+	var peakHeap, peakSys, peakRSS uint64
+	var elapsed time.Duration
+	for range b.N {
+		b.StopTimer()
+		dir := b.TempDir()
+		cfgPath := filepath.Join(dir, "hostile.yaml")
+		if err := os.WriteFile(cfgPath, []byte(p.config(filepath.Join(dir, "hostile.db"), "timeout: 10s\n")), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		rssMeasured := resetPeakRSS()
+		b.StartTimer()
+		mp := startMemPeak()
+		start := time.Now()
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"crawl", "--config", cfgPath}, &out, io.Discard)
+		elapsed += time.Since(start)
+		h, s := mp.end()
+		b.StopTimer()
+		var pe partialError
+		if !errors.As(err, &pe) {
+			b.Fatalf("crawl: %v\n%s", err, out.String())
+		}
+		for _, want := range []string{"budget: max_pages 3000 reached", "budget: max_depth 200 reached", "budget: stale_pages 10 reached",
+			"parse: too complex ×3", "robots: unreachable", "truncated ×2"} {
+			if !strings.Contains(out.String(), want) {
+				b.Fatalf("summary lacks %q:\n%s", want, out.String())
+			}
+		}
+		peakHeap, peakSys = max(peakHeap, h), max(peakSys, s)
+		if rss, ok := peakRSSBytes(); ok && rssMeasured {
+			peakRSS = max(peakRSS, rss)
+		}
+	}
+	b.ReportMetric(elapsed.Seconds()/float64(b.N), "s/crawl")
+	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peakSys)/(1<<20), "peak-sys-MB")
+	if peakRSS > 0 {
+		b.ReportMetric(float64(peakRSS)/(1<<20), "peak-rss-MB")
+	}
+}
+
+// peakRSSBytes returns the process's peak resident set (VmHWM).
+func peakRSSBytes() (uint64, bool) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, ln := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(ln, "VmHWM:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
+}
+
+// resetPeakRSS restarts VmHWM at the current resident set (Linux).
+func resetPeakRSS() bool {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// TestServeHostilePortal serves the hostile portal (with its big documents
+// and 1,000 good reports) for measuring the nianbao binary itself when
+// NIANBAO_HOSTILE_PORTAL=ADDR is set; it writes the matching config to
+// NIANBAO_HOSTILE_CONFIG (default /tmp/nianbao-hostile.yaml) and serves for
+// NIANBAO_BENCH_SERVE (default 5m):
+//
+//	NIANBAO_HOSTILE_PORTAL=127.0.0.1:38300 go test ./cmd/nianbao -run TestServeHostilePortal -timeout 10m &
+//	/usr/bin/time -v nianbao crawl --config /tmp/nianbao-hostile.yaml
+func TestServeHostilePortal(t *testing.T) {
+	addr := os.Getenv("NIANBAO_HOSTILE_PORTAL")
+	if addr == "" {
+		t.Skip("set NIANBAO_HOSTILE_PORTAL=127.0.0.1:PORT to serve the hostile portal")
+	}
+	cfgPath := cmp.Or(os.Getenv("NIANBAO_HOSTILE_CONFIG"), "/tmp/nianbao-hostile.yaml")
+	serve, err := time.ParseDuration(cmp.Or(os.Getenv("NIANBAO_BENCH_SERVE"), "5m"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newHostilePortal(t, 1000, true)
+	p.start(t, ln)
+	if err := os.WriteFile(cfgPath, []byte(p.config("/tmp/nianbao-hostile.db", "timeout: 10s\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("serving the hostile portal at %s (robots.txt 503 at %s); config %s", p.main.URL, p.down.URL, cfgPath)
+	time.Sleep(serve)
 }
