@@ -474,6 +474,14 @@ func TestCrawl_HostilePortal(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	// So does the runs page.
+	rec = httptest.NewRecorder()
+	w.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/runs", nil))
+	for _, want := range []string{"budget: max_depth 30 reached", "budget: stale_pages 5 reached", "budget: max_pages 150 reached"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/runs lacks %q", want)
+		}
+	}
 	if t.Failed() {
 		t.Logf("summary:\n%s", summary)
 	}
