@@ -91,17 +91,20 @@ func (r *run) followAPI(it Item, final *url.URL, ctype string, text []byte, capt
 	}
 	items, _, fresh := r.listLinks(it, base, data.links, "")
 	r.add(items)
-	if len(data.links) == 0 || (fresh == 0 && !captured) {
-		return
+	if captured && len(data.links) > 0 {
+		// The call the page made shows what the page shows: its records
+		// are not new, and still lead to the next page.
+		fresh = max(fresh, 1)
 	}
-	next, cur, key, ok := nextAPIPage(it)
-	if !ok || cur >= maxStaticPages || (data.pages > 0 && cur >= data.pages) {
-		return
+	// The next page goes through the budget like any pagination (depth,
+	// novelty: an API that answers every page number with the same
+	// records stops after Budget.StalePages pages).
+	var pages []Item
+	if next, cur, key, ok := nextAPIPage(it); ok && len(data.links) > 0 && cur < maxStaticPages &&
+		(data.pages == 0 || cur < data.pages) && (data.total == 0 || r.countListed(key, data.records) < data.total) {
+		pages = append(pages, next)
 	}
-	if data.total > 0 && r.countListed(key, data.records) >= data.total {
-		return
-	}
-	r.add([]Item{next})
+	r.paginate(it, pages, fresh, items)
 }
 
 // apiData is what a list API response holds for the crawler.

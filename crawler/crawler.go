@@ -57,6 +57,10 @@ type Options struct {
 	// OnEvent, when set, receives progress events, one at a time. Nil means
 	// no events.
 	OnEvent func(Event)
+	// Budget bounds every Fetch (pages, pagination depth, novelty,
+	// wall-clock time); Site fields override it per site. Zero fields mean
+	// DefaultBudget's values (see Budget).
+	Budget Budget
 	// Transport is the HTTP transport under the crawler's retry layer. Nil
 	// means a clone of http.DefaultTransport keeping up to 32 idle
 	// connections per host.
@@ -112,10 +116,13 @@ type Site struct {
 	// Parallelism overrides Options.Parallelism; zero means
 	// Options.Parallelism.
 	Parallelism int
-	// MaxPages stops the run after this many fetched pages (requests that got
-	// a response, list pages included); the rest of the queue stays in State
-	// for the next run. Zero means no cap.
-	MaxPages int
+	// MaxPages, MaxDepth, StalePages and MaxDuration override the fields of
+	// Options.Budget for this site (see Budget): zero means the Options
+	// value, negative means no limit.
+	MaxPages    int
+	MaxDepth    int
+	StalePages  int
+	MaxDuration time.Duration
 	// ReportPattern, when set, is a regular expression that replaces the
 	// default report heuristics: a link whose text, title or URL matches it
 	// is a report (the exclusions 解读/图解/要点/通知/制度/格式 still apply to
@@ -159,8 +166,8 @@ func (s Site) Validate() error {
 			return fmt.Errorf("%w: site %s: %s: %w", ErrInvalidSite, s.Name, p.name, err)
 		}
 	}
-	if s.Parallelism < 0 || s.MaxPages < 0 {
-		return fmt.Errorf("%w: site %s: negative parallelism or max pages", ErrInvalidSite, s.Name)
+	if s.Parallelism < 0 {
+		return fmt.Errorf("%w: site %s: negative parallelism", ErrInvalidSite, s.Name)
 	}
 	return nil
 }
@@ -172,6 +179,10 @@ func (s Site) Validate() error {
 type Crawler struct {
 	opts    Options
 	browser *browser // nil without Options.Browser
+	// big is the token of the one large body (over bigBody bytes) that
+	// may be read and handled at a time across all of the Crawler's
+	// Fetch calls (see bigBody).
+	big chan struct{}
 }
 
 // New returns a Crawler with opts, zero fields replaced by their documented
@@ -223,7 +234,7 @@ func New(opts Options) *Crawler {
 		t.MaxIdleConnsPerHost = 32
 		opts.Transport = t
 	}
-	c := &Crawler{opts: opts}
+	c := &Crawler{opts: opts, big: make(chan struct{}, 1)}
 	if opts.Browser != "" {
 		c.browser = newBrowser(opts.Browser, opts.UserAgent, opts.BrowserTabs, opts.Logger)
 	}
@@ -245,11 +256,12 @@ func (c *Crawler) Close() error {
 // resumes them instead of starting again from the start pages; items that
 // failed in an earlier run are retried either way.
 //
-// Fetch returns when the queue is empty, when MaxPages is reached, when ctx
+// Fetch returns when the queue is empty, when the budget's MaxPages or
+// MaxDuration is reached (the queue is then dropped, see Budget), when ctx
 // is done or when the sink returns an error. The error is nil when every URL
-// succeeded; otherwise it joins one *FetchError per failed URL, ctx.Err()
-// if the run was interrupted (the queue stays in State), and the sink's
-// error if the sink stopped the run. Stats are valid in every case. A site
+// succeeded; otherwise it joins one *FetchError per failed URL and per
+// budget limit reached, ctx.Err() if the run was interrupted (the queue
+// stays in State), and the sink's error if the sink stopped the run. Stats are valid in every case. A site
 // that fails Validate returns an error wrapping ErrInvalidSite and no
 // request is made.
 func (c *Crawler) Fetch(ctx context.Context, site Site, sink Sink) (Stats, error) {

@@ -882,9 +882,22 @@ func TestCrawler_Fetch_Stops(t *testing.T) {
 		st := NewMemState()
 		cr := New(testOptions(st))
 		site := Site{Name: "m", Start: []string{p.url("/nb/index.html")}, MaxPages: 5}
-		s := mustFetch(t, cr, site, &collect{})
-		if s.Requests != 5 || s.Pending == 0 {
-			t.Errorf("requests %d pending %d, want 5 and > 0", s.Requests, s.Pending)
+		s, err := cr.Fetch(context.Background(), site, &collect{})
+		var fe *FetchError
+		if !errors.Is(err, ErrBudget) || !errors.As(err, &fe) || fe.Reason != "budget: max_pages 5 reached" {
+			t.Fatalf("err = %v, want the max_pages budget", err)
+		}
+		// The queue is dropped: the next run starts again from the start
+		// page instead of resuming past the limit (issue 10).
+		if s.Requests != 5 || s.Pending != 0 || s.Failures["budget: max_pages 5 reached"] != 1 {
+			t.Errorf("requests %d pending %d failures %v, want 5, 0 and the budget", s.Requests, s.Pending, s.Failures)
+		}
+		if q, _ := st.Queue("m"); len(q) != 0 {
+			t.Errorf("queue after the budget = %d items, want none", len(q))
+		}
+		s2, _ := cr.Fetch(context.Background(), site, &collect{})
+		if s2.Resumed || p.hit("/nb/index.html") != 2 {
+			t.Errorf("second run resumed=%v, start page hits %d; want a fresh start", s2.Resumed, p.hit("/nb/index.html"))
 		}
 	})
 	t.Run("SinkError", func(t *testing.T) {

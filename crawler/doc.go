@@ -8,7 +8,8 @@
 // static index_N pages of both TRS createPageHTML conventions (prefix and
 // suffix read from the call), ?page=N links, the Guangdong gkmlpt JSON list
 // API (SID from window._CONFIG), the Hanweb dataproxy.jsp XML records and
-// plain 下一页 links, stopping when a page yields nothing new. It picks report
+// plain 下一页 links, stopping when a page yields nothing new or the budget
+// says so. It picks report
 // links by their text or title (…年…政府信息公开…年度报告, …年报), skips
 // companion pages (解读/图解/要点/通知/制度/格式), and fetches report pages and
 // their attachments (PDF, DOC, DOCX, WPS, XLS, XLSX).
@@ -40,8 +41,11 @@
 // stays flat whatever the size of the site. The same report reached under two
 // URLs is delivered twice; deduplication by agency and year is downstream.
 //
-// The crawler is polite by default: robots.txt is honoured (a disallowed URL
-// is never requested and counts as failure "robots"), requests are limited
+// The crawler is polite by default: robots.txt is honoured by RFC 9309 (a
+// disallowed URL is never requested and counts as failure "robots"; a
+// robots.txt answering 4xx allows everything; one answering 5xx, or
+// unreachable, disallows the whole host for the run, failure
+// "robots: unreachable", retried next run), requests are limited
 // per host (delay with jitter, parallelism) with a descriptive User-Agent,
 // bodies are capped (a longer body is failure "truncated", never delivered),
 // and only the allowed hosts are fetched (a redirect elsewhere is failure
@@ -56,11 +60,24 @@
 // not delivered. A body whose hash equals the previous one is delivered with
 // Unchanged set. List pages are always fetched fresh.
 //
+// Every Fetch runs within a Budget (budget.go) that ends it whatever the
+// site does: pages per run, pagination depth per column, a novelty rule
+// (a column stops after consecutive list pages without a report link of
+// new text) and wall-clock time. A limit reached is a failure with reason
+// "budget: …"; after a run-wide limit the queue is dropped, so that the
+// next run starts again from the start pages.
+//
+// Bodies are read by the crawler's transport into buffers of their exact
+// size (body.go); a body over 8 MiB, and any PDF, is handed to the Sink one
+// at a time across all the sites of a Crawler, so that large documents never
+// meet in memory. Transfer failures are named by what happened: truncated,
+// reset, timeout, bad encoding, dns, refused, tls (transfer.go).
+//
 // Persistent crawl state (validators and content hashes per URL, the pending
 // queue, failed URLs to retry) goes through the small State interface. A
-// Fetch that is interrupted (context cancelled, MaxPages, a failing sink)
-// leaves its queue in State and the next Fetch resumes it without fetching
-// again what was done; URLs that failed are retried by the next run. MemState
+// Fetch that is interrupted (context cancelled, a failing sink) leaves its
+// queue in State and the next Fetch resumes it without fetching again what
+// was done; URLs that failed are retried by the next run. MemState
 // is an in-memory implementation; the nianbao command implements State on
 // top of its store.
 //

@@ -86,8 +86,9 @@ type Stats struct {
 	Rendered   int
 	Challenges int
 	// Pending is the number of items left in the site's queue when Fetch
-	// returned: non-zero after an interruption or MaxPages; they are resumed
-	// by the next Fetch.
+	// returned: non-zero after an interruption; they are resumed by the
+	// next Fetch. After a run-wide budget limit (MaxPages, MaxDuration) the
+	// queue is dropped and Pending is 0.
 	Pending int
 	// Started and Finished bound the run (Finished is zero while it runs).
 	Started  time.Time

@@ -40,11 +40,19 @@ type run struct {
 	ctx      context.Context // parent, also cancelled when the sink or State fails
 	stop     context.CancelFunc
 	col      *colly.Collector
+	robots   *robots       // nil with Options.IgnoreRobots
+	big      chan struct{} // the Crawler's large-body token
 	match    matcher
 	allowed  []string // lower-case host entries; "." prefix = with sub-domains
 	start    time.Time
 	maxBody  int64
 	inflight int // cap on requests handed to colly and not finished
+	// bodies are the bodies the transport read, by the id in their
+	// response's bodyHeader, until onResponse takes them; nextBody
+	// numbers them. Both are protected by mu.
+	bodies   map[string]*fetchedBody
+	nextBody int
+	budget   Budget // resolved: 0 means no limit
 
 	br *runBrowser // the run's use of the browser; nil without one (render.go)
 
@@ -55,7 +63,14 @@ type run struct {
 	// "stop when a page yields nothing new" rule of pagination.
 	listSeen map[string]bool
 	// listCount counts distinct records per list API (URL without paging).
-	listCount  map[string]int
+	listCount map[string]int
+	// reportSeen holds the link texts of the reports listed in this run,
+	// for the novelty rule of the budget.
+	reportSeen map[string]bool
+	// exhausted is the reason of the site-wide budget limit that ended
+	// the run, "" while none did; finished is set when the run is over.
+	exhausted  string
+	finished   bool
 	lists      []Item // frontier: list pages, fetched first
 	others     []Item // frontier: reports and attachments
 	busy       int    // requests handed to colly and not finished
@@ -78,13 +93,17 @@ func (c *Crawler) fetch(ctx context.Context, site Site, sink Sink) (Stats, error
 	}
 	r := &run{
 		opts: c.opts, site: site, sink: sink, state: c.opts.State, parent: ctx,
-		log:       c.opts.Logger.With("site", site.Name),
-		maxBody:   c.opts.MaxBodySize,
-		seen:      map[string]bool{},
-		listSeen:  map[string]bool{},
-		listCount: map[string]int{},
-		wake:      make(chan struct{}, 1),
-		stats:     stats,
+		log:        c.opts.Logger.With("site", site.Name),
+		maxBody:    c.opts.MaxBodySize,
+		seen:       map[string]bool{},
+		listSeen:   map[string]bool{},
+		listCount:  map[string]int{},
+		reportSeen: map[string]bool{},
+		bodies:     map[string]*fetchedBody{},
+		wake:       make(chan struct{}, 1),
+		stats:      stats,
+		budget:     c.opts.Budget.override(site).resolve(DefaultBudget),
+		big:        c.big,
 	}
 	r.ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
@@ -157,10 +176,28 @@ func (c *Crawler) fetch(ctx context.Context, site Site, sink Sink) (Stats, error
 
 	r.emit(Event{Type: EventStart})
 	r.log.Debug("crawl start", "resumed", r.stats.Resumed, "queued", len(seed))
+	if d := r.budget.MaxDuration; d > 0 {
+		t := time.AfterFunc(d, func() {
+			r.exhaust(fmt.Sprintf("budget: max_duration %s reached", d),
+				fmt.Errorf("%w: the site's run took longer than %s", ErrBudget, d))
+			r.stop()
+		})
+		defer t.Stop()
+	}
 	r.loop()
 	r.col.Wait()
+	r.dropBodies()
+	r.mu.Lock()
+	r.finished = true
+	exhausted := r.exhausted != ""
+	r.mu.Unlock()
 
 	var errs []error
+	if exhausted && ctx.Err() == nil {
+		if err := r.dropQueue(); err != nil {
+			errs = append(errs, fmt.Errorf("crawler: site %s: drop queue: %w", site.Name, err))
+		}
+	}
 	if q, err := r.state.Queue(site.Name); err == nil {
 		n := 0
 		for _, it := range q {
@@ -251,11 +288,13 @@ func (r *run) newCollector(base http.RoundTripper, par int, delay, jitter time.D
 		colly.ParseHTTPErrorResponse(),
 		colly.MaxBodySize(colBody),
 	)
-	col.IgnoreRobotsTxt = r.opts.IgnoreRobots // colly ignores robots.txt by default
-	col.SetRequestTimeout(0)                  // per attempt, in retryTransport
-	col.WithTransport(&retryTransport{
+	// robots.txt is checked by the crawler itself (robots.go), before it
+	// hands a request to colly.
+	col.IgnoreRobotsTxt = true
+	col.SetRequestTimeout(0) // per attempt, in retryTransport
+	rt := &retryTransport{
 		base: base, retries: r.opts.Retries, backoff: r.opts.RetryBackoff, maxWait: r.opts.MaxRetryWait,
-		timeout: r.opts.Timeout, runCtx: r.ctx,
+		timeout: r.opts.Timeout, runCtx: r.ctx, readBody: r.readBody,
 		onAttempt: func(*http.Request) {
 			r.mu.Lock()
 			r.stats.Requests++
@@ -268,10 +307,14 @@ func (r *run) newCollector(base http.RoundTripper, par int, delay, jitter time.D
 			r.log.Debug("retry", "url", req.URL.String(), "reason", reason, "wait", wait)
 			r.emit(Event{Type: EventRetry, URL: req.URL.String(), Status: status, Reason: reason})
 		},
-	})
+	}
+	col.WithTransport(rt)
+	if !r.opts.IgnoreRobots {
+		r.robots = newRobots(rt, r.opts.UserAgent)
+	}
 	col.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
-			return fmt.Errorf("stopped after %d redirects", len(via))
+			return fmt.Errorf("%w: stopped after %d", errTooManyRedirects, len(via))
 		}
 		if via[0].Header.Get(browserMarker) != "" {
 			return http.ErrUseLastResponse // the browser follows it itself
@@ -327,7 +370,7 @@ func (r *run) loop() {
 	for {
 		r.mu.Lock()
 		for r.busy < r.inflight && len(r.lists)+len(r.others) > 0 && r.ctx.Err() == nil &&
-			(r.site.MaxPages == 0 || r.dispatched < r.site.MaxPages) {
+			(r.budget.MaxPages == 0 || r.dispatched < r.budget.MaxPages) {
 			var it Item
 			if len(r.lists) > 0 {
 				it, r.lists = r.lists[0], r.lists[1:]
@@ -341,8 +384,13 @@ func (r *run) loop() {
 			r.mu.Lock()
 		}
 		idle := r.busy == 0
+		pagesOut := r.budget.MaxPages > 0 && r.dispatched >= r.budget.MaxPages && len(r.lists)+len(r.others) > 0
 		r.mu.Unlock()
 		if idle {
+			if pagesOut && r.ctx.Err() == nil {
+				r.exhaust(fmt.Sprintf("budget: max_pages %d reached", r.budget.MaxPages),
+					fmt.Errorf("%w: %d URLs taken from the queue, more queued", ErrBudget, r.budget.MaxPages))
+			}
 			return
 		}
 		<-r.wake
@@ -358,7 +406,8 @@ func (r *run) release() {
 }
 
 // dispatch starts the request for it (colly fetches asynchronously). A URL
-// that robots.txt disallows fails here, without a request.
+// that robots.txt disallows, or on a host whose robots.txt is unreachable,
+// fails here, without a request.
 func (r *run) dispatch(it Item) {
 	key := it.Key()
 	prev, hasPrev, err := r.state.Lookup(key)
@@ -377,6 +426,22 @@ func (r *run) dispatch(it Item) {
 		}
 		r.release()
 		return
+	}
+	if r.robots != nil {
+		if u, err := url.Parse(it.URL); err == nil {
+			if err := r.robots.check(r.ctx, u); err != nil {
+				switch {
+				case errors.Is(err, ErrRobotsDisallowed):
+					r.failed(it, prev, 0, "robots", err, false)
+				case errors.Is(err, ErrRobotsUnreachable):
+					r.failed(it, prev, 0, "robots: unreachable", err, true)
+				default:
+					// Interrupted: the item stays queued.
+				}
+				r.release()
+				return
+			}
+		}
 	}
 	hdr := http.Header{}
 	hdr.Set("User-Agent", r.opts.UserAgent)
@@ -410,40 +475,20 @@ func (r *run) dispatch(it Item) {
 	cctx.Put(ctxHasPrev, hasPrev)
 	r.log.Debug("fetch", "url", it.URL, "kind", it.Kind)
 	if err := r.col.Request(method, it.URL, body, cctx, hdr); err != nil {
-		// colly checks robots.txt (fetching it once per host) and the URL
-		// before it starts the request.
+		// colly checks the URL before it starts the request.
 		switch {
-		case errors.Is(err, colly.ErrRobotsTxtBlocked):
-			r.failed(it, prev, 0, "robots", ErrRobotsDisallowed, false)
 		case r.ctx.Err() != nil:
 			// Interrupted: the item stays queued.
 		default:
 			reason, retry := classifyErr(err)
+			if reason == "" {
+				// Refused by colly before any transfer.
+				reason, retry = "invalid url", false
+			}
 			r.failed(it, prev, 0, reason, err, retry)
 		}
 		r.release()
 	}
-}
-
-// classifyErr names a transport error and says whether the URL is worth
-// retrying in the next run.
-func classifyErr(err error) (reason string, retry bool) {
-	var ne net.Error
-	switch {
-	case errors.Is(err, ErrOffsiteRedirect):
-		return "offsite redirect", false
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "truncated", true
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		return "timeout", true
-	case strings.Contains(err.Error(), "redirects"):
-		return "redirects", false
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) || errors.As(err, &ne) {
-		return "network", true
-	}
-	return "invalid url", false
 }
 
 // onHeaders aborts a response whose announced length exceeds the cap, before
@@ -483,6 +528,9 @@ func (r *run) onError(resp *colly.Response, err error) {
 		return // interrupted: the item stays queued for the next run
 	}
 	reason, retry := classifyErr(err)
+	if reason == "" {
+		reason, retry = "network", true
+	}
 	r.failed(it, prev, resp.StatusCode, reason, err, retry)
 }
 
@@ -498,6 +546,13 @@ func (r *run) onResponse(resp *colly.Response) {
 	hdr := *resp.Headers
 	status := resp.StatusCode
 	body := resp.Body
+	fb := r.takeBody(hdr)
+	if fb == nil {
+		fb = &fetchedBody{body: body} // read by colly
+	}
+	// A large body's token is given back once the sink has handled it.
+	defer r.giveBody(fb)
+	body = fb.body
 	ctype := hdr.Get(origContentType)
 	if ctype == "" {
 		ctype = hdr.Get("Content-Type")
@@ -506,10 +561,16 @@ func (r *run) onResponse(resp *colly.Response) {
 	r.stats.Bytes += int64(len(body))
 	r.mu.Unlock()
 
-	if r.maxBody > 0 && int64(len(body)) > r.maxBody {
+	if fb.tooLong || (r.maxBody > 0 && int64(len(body)) > r.maxBody) {
 		r.failed(it, prev, status, "truncated",
 			fmt.Errorf("%w: body exceeds the %d-byte limit", ErrTruncated, r.maxBody), false)
 		return
+	}
+	if !fb.big && (len(body) > bigBody || isPDF(body)) {
+		if !r.takeToken(r.ctx) {
+			return // the run stopped while waiting: the item stays queued
+		}
+		fb.big = true
 	}
 	if n, err := strconv.ParseInt(hdr.Get("Content-Length"), 10, 64); err == nil && n > int64(len(body)) && status != http.StatusNotModified {
 		r.failed(it, prev, status, "truncated",
@@ -581,7 +642,7 @@ func (r *run) onResponse(resp *colly.Response) {
 		return
 	}
 	if err := r.sink.Handle(r.ctx, doc); err != nil {
-		if r.parent.Err() != nil {
+		if r.parent.Err() != nil || r.timedOut() {
 			return // interrupted: the item stays queued
 		}
 		r.abort(fmt.Errorf("crawler: site %s: sink: %s: %w", r.site.Name, it.URL, err))
@@ -693,6 +754,13 @@ func (r *run) abort(err error) {
 	}
 	r.mu.Unlock()
 	r.stop()
+}
+
+// timedOut reports whether the run was stopped by its MaxDuration.
+func (r *run) timedOut() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.exhausted != "" && r.fatal == nil && r.ctx.Err() != nil
 }
 
 func (r *run) fatalErr() error {

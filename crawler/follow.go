@@ -158,10 +158,9 @@ func (r *run) followHTML(it Item, final *url.URL, text []byte, doc *Document) (a
 	}
 	r.add(items)
 	// Stop paginating when a page yields nothing new (repeated pages, a
-	// server that answers every page number with the last page).
-	if fresh > 0 {
-		r.add(pages)
-	}
+	// server that answers every page number with the last page), and
+	// within the budget.
+	r.paginate(it, pages, fresh, items)
 	return nil
 }
 
@@ -214,12 +213,13 @@ func (r *run) followGkmlpt(it Item, final *url.URL, text []byte) {
 	seen := r.countListed(listKey, fresh)
 	total := int(rawInt(l.Classify.PostCount))
 	if len(l.Articles) == 0 || fresh == 0 || (total > 0 && seen >= total) {
+		r.novel(items)
 		return
 	}
 	next := *final
 	q.Set("page", strconv.Itoa(page+1))
 	next.RawQuery = q.Encode()
-	r.add([]Item{{URL: next.String(), Kind: KindList, Parent: it.URL}})
+	r.paginate(it, []Item{{URL: next.String(), Kind: KindList, Parent: it.URL}}, fresh, items)
 }
 
 // followHanweb handles a Hanweb dataproxy.jsp response (XML records).
@@ -237,13 +237,12 @@ func (r *run) followHanweb(it Item, final *url.URL, text []byte) {
 	start, _ := strconv.Atoi(q.Get("startrecord"))
 	end, _ := strconv.Atoi(q.Get("endrecord"))
 	per, _ := strconv.Atoi(q.Get("perpage"))
-	if per <= 0 || end < start || len(recs) == 0 || fresh == 0 {
-		return
-	}
-	if (total >= 0 && end >= total) || (total < 0 && len(recs) < end-start+1) {
+	if per <= 0 || end < start || len(recs) == 0 || fresh == 0 ||
+		(total >= 0 && end >= total) || (total < 0 && len(recs) < end-start+1) {
+		r.novel(items)
 		return
 	}
 	proxy := *final
 	proxy.RawQuery = ""
-	r.add([]Item{{URL: hanwebPage(proxy.String(), end+1, per), Method: it.Method, Form: it.Form, Kind: KindList, Parent: it.URL}})
+	r.paginate(it, []Item{{URL: hanwebPage(proxy.String(), end+1, per), Method: it.Method, Form: it.Form, Kind: KindList, Parent: it.URL}}, fresh, items)
 }

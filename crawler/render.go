@@ -3,7 +3,6 @@ package crawler
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -285,11 +284,19 @@ func (r *run) subFetch(ctx context.Context, sr subRequest) (*subResponse, error)
 	if len(sr.body) > 0 {
 		body = bytes.NewReader(sr.body)
 	}
-	if err := r.col.Request(sr.method, sr.url, body, cctx, hdr); err != nil {
-		if errors.Is(err, colly.ErrRobotsTxtBlocked) {
-			r.log.Debug("browser request disallowed by robots.txt", "url", sr.url)
-			return nil, ErrRobotsDisallowed
+	// robots.txt is the crawler's own check (robots.go, RFC 9309), as in
+	// dispatch: the collector no longer checks it.
+	if r.robots != nil {
+		u, err := url.Parse(sr.url)
+		if err != nil {
+			return nil, fmt.Errorf("browser request %s: %w", sr.url, err)
 		}
+		if err := r.robots.check(ctx, u); err != nil {
+			r.log.Debug("browser request refused by robots.txt", "url", sr.url, "err", err)
+			return nil, err
+		}
+	}
+	if err := r.col.Request(sr.method, sr.url, body, cctx, hdr); err != nil {
 		return nil, err
 	}
 	select {
@@ -307,14 +314,25 @@ func (r *run) subResponseDone(resp *colly.Response) bool {
 	if !ok {
 		return false
 	}
+	// The transport read the body (body.go); colly's is empty.
+	body := resp.Body
+	fb := r.takeBody(*resp.Headers)
+	if fb != nil {
+		// A subrequest's body goes to the browser, not to the sink: the
+		// large-body token, if the read took it, is not kept.
+		r.giveBody(fb)
+		body = fb.body
+	}
 	r.mu.Lock()
-	r.stats.Bytes += int64(len(resp.Body))
+	r.stats.Bytes += int64(len(body))
 	r.mu.Unlock()
-	if r.maxBody > 0 && int64(len(resp.Body)) > r.maxBody {
+	if (fb != nil && fb.tooLong) || (r.maxBody > 0 && int64(len(body)) > r.maxBody) {
 		w.done <- subResult{err: fmt.Errorf("%w: body exceeds the %d-byte limit", ErrTruncated, r.maxBody)}
 		return true
 	}
-	w.done <- subResult{resp: &subResponse{status: resp.StatusCode, header: resp.Headers.Clone(), body: resp.Body,
+	hdr := resp.Headers.Clone()
+	hdr.Del(bodyHeader)
+	w.done <- subResult{resp: &subResponse{status: resp.StatusCode, header: hdr, body: body,
 		url: resp.Request.URL.String()}}
 	return true
 }

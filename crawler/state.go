@@ -30,6 +30,10 @@ type State interface {
 	Done(site string, rec Record) error
 	// Queue returns site's pending items, in any order.
 	Queue(site string) ([]Item, error)
+	// Drop removes keys from site's pending queue without recording
+	// anything for them; unknown keys are ignored. The crawler drops the
+	// queue of a run that exhausted its budget.
+	Drop(site string, keys []string) error
 }
 
 // Item is one pending URL of a site's queue: everything needed to fetch it
@@ -58,6 +62,13 @@ type Item struct {
 	// Failure is the reason of the item's last failure; "" for an item that
 	// has not failed. Items with a Failure are retries from an earlier run.
 	Failure string
+	// Depth is the number of pagination links followed from the first page
+	// of the item's column to reach it (0 for a column's first page and for
+	// everything that is not a list page); Stale counts the consecutive
+	// pages before it in the column that brought no new report. Both feed
+	// the Budget.
+	Depth int
+	Stale int
 }
 
 // Key identifies the item in State: the URL for a GET, "POST " + URL + "\n"
@@ -145,6 +156,16 @@ func (m *MemState) Done(site string, rec Record) error {
 	defer m.mu.Unlock()
 	m.records[rec.Key] = rec
 	delete(m.queues[site], rec.Key)
+	return nil
+}
+
+// Drop implements State.
+func (m *MemState) Drop(site string, keys []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		delete(m.queues[site], k)
+	}
 	return nil
 }
 

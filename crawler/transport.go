@@ -37,6 +37,10 @@ type retryTransport struct {
 	runCtx context.Context
 	// onRetry is called before waiting for a retry.
 	onRetry func(req *http.Request, reason string, status int, wait time.Duration)
+	// readBody, when set, reads the body of a final response that is not
+	// a redirect, within the attempt's time (see body.go); its error fails
+	// the request, without a retry.
+	readBody func(req *http.Request, resp *http.Response) error
 }
 
 // retryable reports whether a status is worth another attempt.
@@ -85,6 +89,12 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if !retryable(resp.StatusCode) || last {
 				keepContentType(resp.Header)
 				resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+				if t.readBody != nil && !isRedirect(resp) {
+					if err := t.readBody(r, resp); err != nil {
+						resp.Body.Close()
+						return nil, err
+					}
+				}
 				return resp, nil
 			}
 			status = resp.StatusCode
@@ -111,6 +121,15 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case <-tm.C:
 		}
 	}
+}
+
+// isRedirect reports whether the client will follow resp (or refuse to).
+func isRedirect(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return resp.Header.Get("Location") != ""
+	}
+	return false
 }
 
 // retryAfter parses a Retry-After value (seconds or an HTTP date); zero when

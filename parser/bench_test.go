@@ -67,7 +67,7 @@ func BenchmarkOutline(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	doc, err := extractHTML(decode(body, ""))
+	doc, err := extractHTML(decode(body, ""), newDeadline(0))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,5 +19,9 @@
 // The package touches no network and no files (the optional PDF engine
 // compilation cache is the only exception, and only when
 // Options.PDFCacheDir is set), keeps no global state, logs nothing, and
-// must not panic on hostile input: FuzzParse guards this.
+// must not panic on hostile input: FuzzParse guards this. Every document is
+// read within limits (limits.go: Options.Timeout, Options.PDFMemoryLimit
+// and fixed caps on a PDF's characters and ruling lines); a document past
+// one is reported as "tables not extractable: too complex (limit …)"
+// rather than read at any cost.
 package parser

@@ -29,7 +29,7 @@ const (
 const wordNS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 // extractDOCX reads the paragraphs and tables of a DOCX.
-func extractDOCX(body []byte, src Source) (*document, error) {
+func extractDOCX(body []byte, src Source, dl *deadline) (*document, error) {
 	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
 	if err != nil {
 		return nil, &ParseError{Source: src.URL, Where: "zip", Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
@@ -51,7 +51,11 @@ func extractDOCX(body []byte, src Source) (*document, error) {
 	}
 	doc := &document{input: "docx"}
 	b := &lineBuilder{}
-	if err := readWordXML(xmlBody, b); err != nil {
+	if err := readWordXML(xmlBody, b, dl); err != nil {
+		var tc *tooComplexError
+		if errors.As(err, &tc) {
+			return nil, err
+		}
 		return nil, &ParseError{Source: src.URL, Where: main, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
 	}
 	doc.lines = b.lines
@@ -132,7 +136,7 @@ type docxCell struct {
 }
 
 // readWordXML streams document.xml into lines.
-func readWordXML(data []byte, b *lineBuilder) error {
+func readWordXML(data []byte, b *lineBuilder, dl *deadline) error {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	var (
 		para      strings.Builder // current paragraph text
@@ -163,6 +167,12 @@ func readWordXML(data []byte, b *lineBuilder) error {
 		}
 	}
 	for {
+		if dl.expired() {
+			return dl.err()
+		}
+		if b.full() {
+			return errTooManyCells()
+		}
 		tok, err := d.Token()
 		if err == io.EOF {
 			break

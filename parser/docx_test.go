@@ -266,7 +266,7 @@ func docx2021(t testing.TB) []byte {
 }
 
 func TestExtractDOCX_Lines_MergedCells(t *testing.T) {
-	doc, err := extractDOCX(docx2021(t), Source{URL: "r.docx"})
+	doc, err := extractDOCX(docx2021(t), Source{URL: "r.docx"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,7 +547,7 @@ func FuzzReadWordXML(f *testing.F) {
 	f.Add([]byte(`<w:document xmlns:w="` + wordNS + `"><w:body><w:tbl><w:tr><w:tc><w:tcPr><w:gridSpan w:val="99999999"/><w:vMerge/></w:tcPr><w:tbl><w:tr><w:tc><w:p><w:r><w:t>x</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:tc></w:tr></w:tbl></w:body></w:document>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b := &lineBuilder{}
-		if err := readWordXML(data, b); err != nil {
+		if err := readWordXML(data, b, nil); err != nil {
 			return
 		}
 		seen := map[int]bool{}

@@ -13,9 +13,14 @@ const (
 	maxGridCells = 200_000 // largest expanded table
 )
 
-// extractHTML reads a UTF-8 HTML page into lines (see streamHTML).
-func extractHTML(text string) (*document, error) {
-	return streamHTML(text), nil
+// extractHTML reads a UTF-8 HTML page into lines (see streamHTML); a page
+// past the limits returns a *tooComplexError.
+func extractHTML(text string, dl *deadline) (*document, error) {
+	doc, err := streamHTMLUntil(text, dl)
+	if err != nil {
+		return nil, err
+	}
+	return doc, nil
 }
 
 // gapMark stands for white space that exists only as source formatting (a

@@ -20,10 +20,26 @@ import (
 //   - a table that holds tables is layout: its cells are read as blocks;
 //   - every other block of text becomes a text line, split like plain text.
 func streamHTML(text string) *document {
+	doc, _ := streamHTMLUntil(text, nil)
+	return doc
+}
+
+// streamHTMLUntil is streamHTML within the limits: it stops with a
+// *tooComplexError when the deadline passes or the page has more than
+// maxDocCells cells. With a nil deadline it still stops at maxDocCells,
+// and returns the lines read so far with the error.
+func streamHTMLUntil(text string, dl *deadline) (*document, error) {
 	doc := &document{input: "html"}
 	s := &htmlStream{b: &lineBuilder{}, doc: doc}
 	z := html.NewTokenizer(strings.NewReader(text))
 	for {
+		if dl.expired() {
+			return nil, dl.err()
+		}
+		if s.b.full() || s.cells > maxDocCells {
+			doc.lines = s.b.lines
+			return doc, errTooManyCells()
+		}
 		tt := z.Next()
 		if tt == html.ErrorToken {
 			break
@@ -86,7 +102,7 @@ func streamHTML(text string) *document {
 	}
 	s.finish()
 	doc.lines = s.b.lines
-	return doc
+	return doc, nil
 }
 
 // blockMark separates the blocks (<p>, <br>, <div>) of a table cell's text.
@@ -125,6 +141,7 @@ type htmlStream struct {
 	cur strings.Builder // text of the current top-level block
 
 	tables []*streamTable // open tables, innermost last
+	cells  int            // table cells opened, for maxDocCells
 
 	skipName  string // tag whose subtree is being skipped
 	skipDepth int
@@ -274,6 +291,7 @@ func (s *htmlStream) start(a atom.Atom, name string, attrs tagAttrs, selfClosing
 				tb.rows = append(tb.rows, nil)
 				tb.inRow = true
 			}
+			s.cells++
 			c := &streamCell{rowspan: max(attrs.rowspan, 1), colspan: max(attrs.colspan, 1)}
 			tb.rows[len(tb.rows)-1] = append(tb.rows[len(tb.rows)-1], c)
 			tb.cell = c

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"sync"
 	"time"
 )
@@ -48,6 +49,22 @@ type Options struct {
 	// compiled WebAssembly so that later processes start in about 0.1 s
 	// instead of about 4 s. Empty means no cache (default).
 	PDFCacheDir string
+	// Timeout bounds the reading of one document of any kind (the PDF
+	// engine's start-up excepted). A document still being read when it
+	// runs out is abandoned: Parse returns a report with Format none and
+	// NoTables "tables not extractable: too complex (limit 20s)". PDFium is
+	// interrupted in the middle of its work; HTML and DOCX reading check
+	// the time as they go. Zero means DefaultTimeout (20 s); negative
+	// means no limit.
+	Timeout time.Duration
+	// PDFMemoryLimit caps the PDF engine's memory in bytes (its
+	// WebAssembly memory, where PDFium keeps the open document). A PDF
+	// that needs more is abandoned like one past Timeout ("too complex
+	// (limit 96 MiB of memory)"), and the engine is restarted so that
+	// the memory goes back to the OS. Zero means DefaultPDFMemoryLimit
+	// (96 MiB); values above 4 GiB, what WebAssembly can address, mean
+	// 4 GiB.
+	PDFMemoryLimit int64
 }
 
 // DefaultOptions are the options used by the package-level Parse.
@@ -102,7 +119,14 @@ func (p *Parser) Parse(body []byte, src Source) (*Report, error) {
 	if len(body) == 0 {
 		return nil, &ParseError{Source: src.URL, Err: ErrEmpty}
 	}
-	doc, err := p.extract(body, src)
+	dl := newDeadline(p.timeout())
+	doc, err := p.extract(body, src, dl)
+	var tc *tooComplexError
+	if errors.As(err, &tc) {
+		// Abandoned at a limit: the report says so, with what the linking
+		// page told about it (title, date), and the caller goes on.
+		doc, err = &document{input: Kind(body), noTables: tc.noTables(), meta: attachmentMeta(pdfInfo{}, nil, src)}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -161,19 +185,43 @@ func Kind(body []byte) string {
 	return "text"
 }
 
-func (p *Parser) extract(body []byte, src Source) (*document, error) {
+// timeout returns the time one document may take; 0 means no limit.
+func (p *Parser) timeout() time.Duration {
+	switch {
+	case p.opts.Timeout == 0:
+		return DefaultTimeout
+	case p.opts.Timeout < 0:
+		return 0
+	}
+	return p.opts.Timeout
+}
+
+// pdfMemoryLimit returns the PDF engine's memory ceiling in bytes.
+func (p *Parser) pdfMemoryLimit() uint64 {
+	switch {
+	case p.opts.PDFMemoryLimit <= 0:
+		return DefaultPDFMemoryLimit
+	case p.opts.PDFMemoryLimit > maxPDFMemoryLimit:
+		return maxPDFMemoryLimit
+	}
+	return uint64(p.opts.PDFMemoryLimit)
+}
+
+// extract reads body into lines. A document abandoned at a limit returns
+// a *tooComplexError.
+func (p *Parser) extract(body []byte, src Source, dl *deadline) (*document, error) {
 	switch kind := Kind(body); kind {
 	case "pdf":
-		return p.extractPDF(body, src)
+		return p.extractPDF(body, src, dl)
 	case "docx":
-		return extractDOCX(body, src)
+		return extractDOCX(body, src, dl)
 	case "doc", "xlsx", "image", "rtf", "zip":
 		return &document{input: kind, noTables: "tables not extractable: " + kind}, nil
 	case "html":
 		text := decode(body, src.ContentType)
-		return extractHTML(text)
+		return extractHTML(text, dl)
 	case "text":
-		return extractText(decode(body, src.ContentType)), nil
+		return extractText(decode(body, src.ContentType))
 	default:
 		return nil, &ParseError{Source: src.URL, Err: ErrUnknownFormat}
 	}

@@ -27,14 +27,20 @@ import (
 // ones; with Options.PDFCacheDir the compiled code is cached on disk and a
 // later process starts in about 0.1 s.
 
-// Limits on what one PDF may cost. Annual reports have 3–40 pages.
+// Limits on what one PDF may cost, besides Options.Timeout and
+// Options.PDFMemoryLimit. Annual reports have 3–40 pages, a few thousand
+// characters and a few hundred ruling lines per page. The caps marked
+// "too complex" make Parse give up on the file (see NoTablesTooComplex);
+// the others read that much and ignore the rest.
 const (
-	pdfMaxPages        = 300
-	pdfMaxCharsPerPage = 50000
-	pdfMaxObjsPerPage  = 20000
-	// pdfMemoryPages caps the engine's WebAssembly memory (64 KiB pages):
-	// 1 GiB, against hostile files; a report needs a few tens of MiB.
-	pdfMemoryPages = 16384
+	pdfMaxPages        = 300     // pages read
+	pdfMaxCharsPerPage = 50000   // characters on one page: too complex
+	pdfMaxChars        = 600000  // characters in all pages read: too complex
+	pdfMaxObjsPerPage  = 20000   // page objects looked at on one page
+	pdfMaxRules        = 200_000 // ruling lines in all pages read: too complex
+	// pdfKeepMemory is the engine memory above which the engine is
+	// replaced after a document (a report needs about 18 MiB).
+	pdfKeepMemory = 32 << 20
 )
 
 // pdfEngine is one PDFium WebAssembly instance. PDFium is not re-entrant,
@@ -44,12 +50,13 @@ type pdfEngine struct {
 	pool  pdfium.Pool
 	inst  pdfium.Pdfium
 	cache wazero.CompilationCache // nil without Options.PDFCacheDir
+	mem   *pdfMemory
 }
 
-// startPDFEngine compiles and instantiates PDFium. cacheDir, when not empty,
-// holds wazero's compilation cache; when it cannot be created the engine
-// starts without one.
-func startPDFEngine(cacheDir string) (*pdfEngine, error) {
+// startPDFEngine compiles and instantiates PDFium with a memory ceiling of
+// memLimit bytes. cacheDir, when not empty, holds wazero's compilation
+// cache; when it cannot be created the engine starts without one.
+func startPDFEngine(cacheDir string, memLimit uint64) (*pdfEngine, error) {
 	rc := wazero.NewRuntimeConfig()
 	var cache wazero.CompilationCache
 	if cacheDir != "" {
@@ -61,9 +68,19 @@ func startPDFEngine(cacheDir string) (*pdfEngine, error) {
 	}
 	// The bundled PDFium lowers setjmp/longjmp to WebAssembly exception
 	// handling; any custom RuntimeConfig must enable it (dependencies.md §3.5).
-	rc = rc.WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
-		WithMemoryLimitPages(pdfMemoryPages)
+	//
+	// The memory ceiling and the deadline are the allocator's (pdfmem.go).
+	// wazero's WithCloseOnContextDone would let a context interrupt PDFium
+	// anywhere, but it makes wazero start a goroutine for every call into
+	// the module and exit to Go at every loop iteration: PDFs read 4–5
+	// times slower (measured with BenchmarkParse_PDF). The deadline is checked between calls instead, and
+	// at every growth of the memory, which a long call does as it builds
+	// its objects; what a call can do without growing is bounded by the
+	// ceiling.
+	rc = rc.WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling)
+	mem := &pdfMemory{limit: memLimit}
 	pool, err := webassembly.Init(webassembly.Config{
+		Context:       experimental.WithMemoryAllocator(context.Background(), mem),
 		MinIdle:       1,
 		MaxIdle:       1,
 		MaxTotal:      1,
@@ -74,6 +91,7 @@ func startPDFEngine(cacheDir string) (*pdfEngine, error) {
 		Stderr:   io.Discard,
 	})
 	if err != nil {
+		mem.release()
 		if cache != nil {
 			cache.Close(context.Background())
 		}
@@ -82,12 +100,13 @@ func startPDFEngine(cacheDir string) (*pdfEngine, error) {
 	inst, err := pool.GetInstance(30 * time.Second)
 	if err != nil {
 		pool.Close()
+		mem.release()
 		if cache != nil {
 			cache.Close(context.Background())
 		}
 		return nil, fmt.Errorf("start pdf engine instance: %w", err)
 	}
-	return &pdfEngine{pool: pool, inst: inst, cache: cache}, nil
+	return &pdfEngine{pool: pool, inst: inst, cache: cache, mem: mem}, nil
 }
 
 func (e *pdfEngine) close() error {
@@ -103,7 +122,11 @@ func (e *pdfEngine) close() error {
 	if e.cache != nil {
 		errs = append(errs, e.cache.Close(context.Background()))
 	}
-	e.inst, e.pool, e.cache = nil, nil, nil
+	if e.mem != nil {
+		// The runtime is closed: nothing runs on the memory any more.
+		e.mem.release()
+	}
+	e.inst, e.pool, e.cache, e.mem = nil, nil, nil, nil
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close pdf engine: %w", err)
 	}
@@ -117,7 +140,7 @@ func (p *Parser) engine() (*pdfEngine, error) {
 	if p.pdf != nil {
 		return p.pdf, nil
 	}
-	e, err := startPDFEngine(p.opts.PDFCacheDir)
+	e, err := startPDFEngine(p.opts.PDFCacheDir, p.pdfMemoryLimit())
 	if err != nil {
 		return nil, err
 	}
@@ -139,20 +162,41 @@ func (p *Parser) dropEngine(e *pdfEngine) {
 // the engine itself is fine.
 var errPDFOpen = errors.New("open")
 
+// errEngineClosed is returned by read when the engine was closed while the
+// document waited for it (another document failed or went past a limit).
+var errEngineClosed = errors.New("pdf engine closed")
+
 // extractPDF reads the text of a PDF with its coordinates and rebuilds its
-// tables from the ruling lines and glyph positions (see pdflayout.go).
-func (p *Parser) extractPDF(body []byte, src Source) (*document, error) {
-	e, err := p.engine()
-	if err != nil {
-		return nil, &ParseError{Source: src.URL, Where: "pdf engine", Err: err}
-	}
-	pages, info, err := e.read(body)
-	if err != nil {
-		if !errors.Is(err, errPDFOpen) {
-			// PDFium failed after opening the file: a trap may have left
-			// the instance unusable, so the next PDF gets a fresh one.
-			p.dropEngine(e)
+// tables from the ruling lines and glyph positions (see pdflayout.go). A
+// PDF over a limit returns a *tooComplexError; the engine is then replaced,
+// so that the memory it grew to goes back to the OS.
+func (p *Parser) extractPDF(body []byte, src Source, dl *deadline) (*document, error) {
+	var (
+		e     *pdfEngine
+		pages []pdfPage
+		info  pdfInfo
+		err   error
+	)
+	// An engine closed while this document waited for it was replaced by
+	// another document that finished with it: take the new one. Each turn
+	// of the loop is another document done, so it ends; the bound is only
+	// a guard.
+	for range 1000 {
+		e, err = p.engine()
+		if err != nil {
+			return nil, &ParseError{Source: src.URL, Where: "pdf engine", Err: err}
 		}
+		pages, info, err = e.read(body, dl)
+		if !errors.Is(err, errEngineClosed) {
+			break
+		}
+		p.dropEngine(e) // it could not renew its instance: start another
+	}
+	var tc *tooComplexError
+	if errors.As(err, &tc) {
+		return nil, tc
+	}
+	if err != nil {
 		return nil, &ParseError{Source: src.URL, Where: "pdf", Err: err}
 	}
 	doc := &document{input: "pdf"}
@@ -185,13 +229,59 @@ type pdfInfo struct {
 	title, created string
 }
 
-// read opens body and returns its pages' glyphs and ruling lines.
-func (e *pdfEngine) read(body []byte) (pages []pdfPage, info pdfInfo, err error) {
+// read opens body and returns its pages' glyphs and ruling lines. When the
+// document passes the deadline or the memory ceiling, or has more
+// characters or ruling lines than the caps, it returns a *tooComplexError.
+// After such a document, after a failure of PDFium past opening the file (a
+// trap may leave the instance unusable) and after a document that grew the
+// memory past pdfKeepMemory (WebAssembly memory never shrinks), the
+// instance is renewed before the next document. errEngineClosed means the
+// engine could not be renewed, or was closed.
+func (e *pdfEngine) read(body []byte, dl *deadline) (pages []pdfPage, info pdfInfo, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.inst == nil {
-		return nil, info, errors.New("pdf engine closed")
+		return nil, info, errEngineClosed
 	}
+	// The time spent waiting for the engine (documents are read one at a
+	// time) or starting it is not the document's.
+	dl.restart()
+	e.mem.setDeadline(dl)
+	defer e.mem.setDeadline(nil)
+	pages, info, err = e.readDoc(body, dl)
+	switch {
+	case e.mem.late.Load() || dl.passed():
+		pages, err = nil, dl.err()
+	case e.mem.exceeded.Load():
+		pages, err = nil, &tooComplexError{limit: memoryLimitText(e.mem.limit)}
+	}
+	if (err != nil && !errors.Is(err, errPDFOpen)) || e.mem.size() > pdfKeepMemory {
+		// On failure the instance is gone and the next read reports
+		// errEngineClosed.
+		e.mem.setDeadline(nil)
+		_ = e.renew()
+	}
+	return pages, info, err
+}
+
+// renew replaces the PDFium instance by a fresh one from the same compiled
+// module (no recompilation) and unmaps the memory the old one had grown;
+// e.mu must be held. On failure the engine has no instance.
+func (e *pdfEngine) renew() error {
+	n := e.mem.count()
+	_ = e.inst.Close() // closes the module: nothing runs on its memory after this
+	e.inst = nil
+	e.mem.releaseFirst(n)
+	e.mem.exceeded.Store(false)
+	inst, err := e.pool.GetInstance(30 * time.Second)
+	if err != nil {
+		return fmt.Errorf("renew pdf engine instance: %w", err)
+	}
+	e.inst = inst
+	return nil
+}
+
+func (e *pdfEngine) readDoc(body []byte, dl *deadline) (pages []pdfPage, info pdfInfo, err error) {
 	in := e.inst
 	opened, err := in.OpenDocument(&requests.OpenDocument{File: &body})
 	if err != nil {
@@ -210,17 +300,33 @@ func (e *pdfEngine) read(body []byte) (pages []pdfPage, info pdfInfo, err error)
 		return nil, info, fmt.Errorf("count pages: %w: %w", ErrCorrupt, err)
 	}
 	n := min(pc.PageCount, pdfMaxPages)
+	chars, rules := 0, 0
 	for i := range n {
-		pg, err := readPDFPage(in, doc, i)
+		if dl.passed() {
+			return nil, info, dl.err()
+		}
+		pg, err := readPDFPage(in, doc, i, dl)
 		if err != nil {
+			var tc *tooComplexError
+			if errors.As(err, &tc) {
+				return nil, info, err
+			}
 			return nil, info, fmt.Errorf("page %d: %w: %w", i+1, ErrCorrupt, err)
+		}
+		chars += len(pg.chars)
+		rules += len(pg.rects)
+		switch {
+		case chars > pdfMaxChars:
+			return nil, info, &tooComplexError{limit: fmt.Sprintf("%d characters", pdfMaxChars)}
+		case rules > pdfMaxRules:
+			return nil, info, &tooComplexError{limit: fmt.Sprintf("%d ruling lines", pdfMaxRules)}
 		}
 		pages = append(pages, pg)
 	}
 	return pages, info, nil
 }
 
-func readPDFPage(in pdfium.Pdfium, doc references.FPDF_DOCUMENT, index int) (pdfPage, error) {
+func readPDFPage(in pdfium.Pdfium, doc references.FPDF_DOCUMENT, index int, dl *deadline) (pdfPage, error) {
 	var pg pdfPage
 	loaded, err := in.FPDF_LoadPage(&requests.FPDF_LoadPage{Document: doc, Index: index})
 	if err != nil {
@@ -233,6 +339,20 @@ func readPDFPage(in pdfium.Pdfium, doc references.FPDF_DOCUMENT, index int) (pdf
 	}
 	if h, err := in.FPDF_GetPageHeightF(&requests.FPDF_GetPageHeightF{Page: ref}); err == nil {
 		pg.h = float64(h.PageHeight)
+	}
+	// Count the characters first: the structured text costs about 150
+	// bytes of Go memory per character.
+	tp, err := in.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: ref})
+	if err != nil {
+		return pg, fmt.Errorf("read text: %w", err)
+	}
+	cc, err := in.FPDFText_CountChars(&requests.FPDFText_CountChars{TextPage: tp.TextPage})
+	in.FPDFText_ClosePage(&requests.FPDFText_ClosePage{TextPage: tp.TextPage})
+	if err != nil {
+		return pg, fmt.Errorf("count characters: %w", err)
+	}
+	if cc.Count > pdfMaxCharsPerPage {
+		return pg, &tooComplexError{limit: fmt.Sprintf("%d characters on a page", pdfMaxCharsPerPage)}
 	}
 	st, err := in.GetPageTextStructured(&requests.GetPageTextStructured{Page: ref, Mode: requests.GetPageTextStructuredModeChars})
 	if err != nil {
@@ -248,15 +368,15 @@ func readPDFPage(in pdfium.Pdfium, doc references.FPDF_DOCUMENT, index int) (pdf
 			continue // a generated space or line break has no box
 		}
 		pg.chars = append(pg.chars, pdfChar{r: r[0], l: pos.Left, b: pos.Bottom, rt: pos.Right, t: pos.Top, angle: c.Angle})
-		if len(pg.chars) >= pdfMaxCharsPerPage {
-			break
-		}
 	}
 	cnt, err := in.FPDFPage_CountObjects(&requests.FPDFPage_CountObjects{Page: ref})
 	if err != nil {
 		return pg, fmt.Errorf("count objects: %w", err)
 	}
 	for j := range min(cnt.Count, pdfMaxObjsPerPage) {
+		if dl.passed() {
+			return pg, dl.err()
+		}
 		o, err := in.FPDFPage_GetObject(&requests.FPDFPage_GetObject{Page: ref, Index: j})
 		if err != nil {
 			continue
@@ -280,8 +400,11 @@ func readPDFPage(in pdfium.Pdfium, doc references.FPDF_DOCUMENT, index int) (pdf
 			}
 			// A larger path: a background, a cell outline, or every rule
 			// of a table in one object. Look at its segments.
-			pts, stroked := readPathPoints(in, o.PageObject)
+			pts, stroked := readPathPoints(in, o.PageObject, dl)
 			pg.rects = append(pg.rects, pathRules(pts, stroked)...)
+		}
+		if len(pg.rects) > pdfMaxRules {
+			return pg, &tooComplexError{limit: fmt.Sprintf("%d ruling lines", pdfMaxRules)}
 		}
 	}
 	return pg, nil
@@ -291,7 +414,7 @@ const pdfMaxSegments = 5000
 
 // readPathPoints returns a path's points in page coordinates and whether
 // it is stroked.
-func readPathPoints(in pdfium.Pdfium, obj references.FPDF_PAGEOBJECT) ([]pathPoint, bool) {
+func readPathPoints(in pdfium.Pdfium, obj references.FPDF_PAGEOBJECT, dl *deadline) ([]pathPoint, bool) {
 	dm, err := in.FPDFPath_GetDrawMode(&requests.FPDFPath_GetDrawMode{PageObject: obj})
 	if err != nil {
 		return nil, false
@@ -310,6 +433,9 @@ func readPathPoints(in pdfium.Pdfium, obj references.FPDF_PAGEOBJECT) ([]pathPoi
 	}
 	pts := make([]pathPoint, 0, n.Count)
 	for i := range n.Count {
+		if dl.expired() {
+			return nil, false // the caller sees the deadline
+		}
 		seg, err := in.FPDFPath_GetPathSegment(&requests.FPDFPath_GetPathSegment{PageObject: obj, Index: i})
 		if err != nil {
 			return nil, false

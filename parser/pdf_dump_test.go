@@ -21,7 +21,7 @@ func TestPDFDump(t *testing.T) {
 	}
 	p := New(Options{PDFCacheDir: os.Getenv("PDF_CACHE")})
 	defer p.Close()
-	doc, err := p.extractPDF(body, Source{URL: path})
+	doc, err := p.extractPDF(body, Source{URL: path}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -313,7 +313,7 @@ func TestExtractPDF_Lines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := pdfParser(t).extractPDF(body, Source{URL: "huaian-city-2024.pdf"})
+	doc, err := pdfParser(t).extractPDF(body, Source{URL: "huaian-city-2024.pdf"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +394,7 @@ func TestExtractPDF_Lines_TenIsOneNumber(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := pdfParser(t).extractPDF(body, Source{})
+	doc, err := pdfParser(t).extractPDF(body, Source{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -594,7 +594,7 @@ func BenchmarkParse_PDF(b *testing.B) {
 func BenchmarkPDFEngineStart(b *testing.B) {
 	b.Run("NoCache", func(b *testing.B) {
 		for b.Loop() {
-			e, err := startPDFEngine("")
+			e, err := startPDFEngine("", DefaultPDFMemoryLimit)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -603,13 +603,13 @@ func BenchmarkPDFEngineStart(b *testing.B) {
 	})
 	b.Run("WarmCache", func(b *testing.B) {
 		dir := b.TempDir()
-		e, err := startPDFEngine(dir) // fill the cache
+		e, err := startPDFEngine(dir, DefaultPDFMemoryLimit) // fill the cache
 		if err != nil {
 			b.Fatal(err)
 		}
 		e.close()
 		for b.Loop() {
-			e, err := startPDFEngine(dir)
+			e, err := startPDFEngine(dir, DefaultPDFMemoryLimit)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -292,6 +292,11 @@ func pdfBuildGrid(hs []hRule, vs []vRule) *pdfGrid {
 		return nil
 	}
 	nr, nc := len(ys)-1, len(xs)-1
+	if nr*nc > maxGridCells {
+		// Not a table anyone prints: a drawing (and its grid would cost
+		// nr×nc memory).
+		return nil
+	}
 	// vSep[i][j]: a rule separates columns j and j+1 in row i.
 	vSep := make([][]bool, nr)
 	for i := range nr {

@@ -12,14 +12,18 @@ var rePageNumber = regexp.MustCompile(`^[\s]*(?:[-—–－]\s*\d{1,3}\s*[-—�
 // extractText reads a plain-text report: the flattened form with one cell
 // per line (the seed), or one table row per line with cells separated by
 // spaces, tabs or "|" (what pdftotext -layout and catdoc produce).
-func extractText(text string) *document {
+// A text past maxDocCells returns a *tooComplexError.
+func extractText(text string) (*document, error) {
 	b := &lineBuilder{}
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\r", "\n")
-	for _, raw := range strings.Split(text, "\n") {
+	for raw := range strings.SplitSeq(text, "\n") {
 		b.addTextLine(raw)
+		if b.full() {
+			return nil, errTooManyCells()
+		}
 	}
-	return &document{input: "text", lines: b.lines}
+	return &document{input: "text", lines: b.lines}, nil
 }
 
 // addTextLine splits one line of text into cells and appends it, skipping

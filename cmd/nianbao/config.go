@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"nianbao/crawler"
+	"nianbao/parser"
 )
 
 // Config is the nianbao configuration file (YAML). A user lists sites by
@@ -42,6 +43,20 @@ type Config struct {
 	Timeout Duration `yaml:"timeout"`
 	// IgnoreRobots disables robots.txt. Leave it false on real sites.
 	IgnoreRobots bool `yaml:"ignore_robots"`
+	// MaxPages, MaxDepth, StalePages and MaxDuration are every site's crawl
+	// budget (crawler.Budget): URLs per run, pagination links followed per
+	// column, consecutive list pages without a new report before a column
+	// stops, and wall-clock time per run. 0 means no limit.
+	MaxPages    int      `yaml:"max_pages"`
+	MaxDepth    int      `yaml:"max_depth"`
+	StalePages  int      `yaml:"stale_pages"`
+	MaxDuration Duration `yaml:"max_duration"`
+	// ParseTimeout bounds the reading of one document (parser
+	// Options.Timeout); 0 means no limit.
+	ParseTimeout Duration `yaml:"parse_timeout"`
+	// PDFMemoryLimit caps the PDF engine's memory (parser
+	// Options.PDFMemoryLimit).
+	PDFMemoryLimit ByteSize `yaml:"pdf_memory_limit"`
 	// Schedule is the cron expression 'nianbao serve' runs the crawl on
 	// ("0 2 * * *", "@daily", "@every 12h"); empty means daily.
 	Schedule string `yaml:"schedule"`
@@ -80,8 +95,13 @@ type SiteConfig struct {
 	Delay *Duration `yaml:"delay"`
 	// Parallelism overrides the global per-host parallelism.
 	Parallelism int `yaml:"parallelism"`
-	// MaxPages stops the site after this many fetched pages; 0 means no cap.
-	MaxPages int `yaml:"max_pages"`
+	// MaxPages, MaxDepth, StalePages and MaxDuration override the global
+	// crawl budget for this site: unset means the global value, 0 no
+	// limit.
+	MaxPages    *int      `yaml:"max_pages"`
+	MaxDepth    *int      `yaml:"max_depth"`
+	StalePages  *int      `yaml:"stale_pages"`
+	MaxDuration *Duration `yaml:"max_duration"`
 	// ReportPattern, when set, is a regular expression a report link's URL
 	// or text must match, replacing the title heuristics.
 	ReportPattern string `yaml:"report_pattern"`
@@ -173,6 +193,12 @@ func DefaultConfig() *Config {
 		Timeout:         Duration(60 * time.Second),
 		BrowserTabs:     2,
 		RenderTimeout:   Duration(30 * time.Second),
+		MaxPages:        crawler.DefaultBudget.MaxPages,
+		MaxDepth:        crawler.DefaultBudget.MaxDepth,
+		StalePages:      crawler.DefaultBudget.StalePages,
+		MaxDuration:     Duration(crawler.DefaultBudget.MaxDuration),
+		ParseTimeout:    Duration(parser.DefaultTimeout),
+		PDFMemoryLimit:  parser.DefaultPDFMemoryLimit,
 	}
 }
 
@@ -461,6 +487,18 @@ func (c *Config) Validate() error {
 		return c.errAt("browser_tabs", errors.New("must be at least 1"))
 	case c.RenderTimeout <= 0:
 		return c.errAt("render_timeout", errors.New("must be positive"))
+	case c.MaxPages < 0:
+		return c.errAt("max_pages", errors.New("must not be negative (0: no limit)"))
+	case c.MaxDepth < 0:
+		return c.errAt("max_depth", errors.New("must not be negative (0: no limit)"))
+	case c.StalePages < 0:
+		return c.errAt("stale_pages", errors.New("must not be negative (0: no limit)"))
+	case c.MaxDuration < 0:
+		return c.errAt("max_duration", errors.New("must not be negative (0: no limit)"))
+	case c.ParseTimeout < 0:
+		return c.errAt("parse_timeout", errors.New("must not be negative (0: no limit)"))
+	case c.PDFMemoryLimit < 32<<20 || c.PDFMemoryLimit > 4<<30:
+		return c.errAt("pdf_memory_limit", errors.New("must be between 32MiB and 4GiB (the PDF engine starts with 18 MiB)"))
 	}
 	if _, err := c.browserPath(); err != nil {
 		return c.errAt("browser", err)
@@ -510,8 +548,13 @@ func (c *Config) Validate() error {
 		if s.Parallelism < 0 {
 			return c.errAt(key("parallelism"), errors.New("must not be negative"))
 		}
-		if s.MaxPages < 0 {
-			return c.errAt(key("max_pages"), errors.New("must not be negative"))
+		for k, v := range map[string]*int{"max_pages": s.MaxPages, "max_depth": s.MaxDepth, "stale_pages": s.StalePages} {
+			if v != nil && *v < 0 {
+				return c.errAt(key(k), errors.New("must not be negative (0: no limit)"))
+			}
+		}
+		if s.MaxDuration != nil && *s.MaxDuration < 0 {
+			return c.errAt(key("max_duration"), errors.New("must not be negative (0: no limit)"))
 		}
 		for k, p := range map[string]string{"report_pattern": s.ReportPattern, "list_pattern": s.ListPattern} {
 			if p == "" {
@@ -649,6 +692,38 @@ func (c *Config) siteParallelism(s SiteConfig) int {
 		return s.Parallelism
 	}
 	return c.Parallelism
+}
+
+// budget returns the crawler's budget for every site: the config's 0 (no
+// limit) is the crawler's negative value.
+func (c *Config) budget() crawler.Budget {
+	return crawler.Budget{MaxPages: noLimit(c.MaxPages), MaxDepth: noLimit(c.MaxDepth),
+		StalePages: noLimit(c.StalePages), MaxDuration: time.Duration(noLimit(int64(c.MaxDuration)))}
+}
+
+// siteBudget sets the budget overrides of s on site.
+func siteBudget(site *crawler.Site, s SiteConfig) {
+	if s.MaxPages != nil {
+		site.MaxPages = noLimit(*s.MaxPages)
+	}
+	if s.MaxDepth != nil {
+		site.MaxDepth = noLimit(*s.MaxDepth)
+	}
+	if s.StalePages != nil {
+		site.StalePages = noLimit(*s.StalePages)
+	}
+	if s.MaxDuration != nil {
+		site.MaxDuration = time.Duration(noLimit(int64(*s.MaxDuration)))
+	}
+}
+
+// noLimit maps the config's "0: no limit" onto the crawler's negative
+// value; a zero field there means the default.
+func noLimit[T int | int64](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
 }
 
 func siteDomains(s SiteConfig) []string {

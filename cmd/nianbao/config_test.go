@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"nianbao/crawler"
 )
 
 func parseString(t *testing.T, s string) (*Config, error) {
@@ -74,8 +76,8 @@ sites:
 		t.Errorf("delay %v timeout %v size %d", cfg.Delay, cfg.Timeout, cfg.MaxBodySize)
 	}
 	a, b := cfg.Sites[0], cfg.Sites[1]
-	if cfg.siteDelay(a) != 0 || cfg.siteParallelism(a) != 3 || a.MaxPages != 10 {
-		t.Errorf("site a: delay %v parallelism %d max_pages %d, want 0s 3 10", cfg.siteDelay(a), cfg.siteParallelism(a), a.MaxPages)
+	if cfg.siteDelay(a) != 0 || cfg.siteParallelism(a) != 3 || a.MaxPages == nil || *a.MaxPages != 10 {
+		t.Errorf("site a: delay %v parallelism %d max_pages %v, want 0s 3 10", cfg.siteDelay(a), cfg.siteParallelism(a), a.MaxPages)
 	}
 	if cfg.siteDelay(b) != 50*time.Millisecond || cfg.siteParallelism(b) != 8 {
 		t.Errorf("site b: delay %v parallelism %d, want 50ms 8", cfg.siteDelay(b), cfg.siteParallelism(b))
@@ -211,5 +213,52 @@ func TestParseConfig_Browser(t *testing.T) {
 	_, err = parseString(t, "browser_tabs: 0"+site)
 	if err == nil || !strings.Contains(err.Error(), "browser_tabs") {
 		t.Errorf("browser_tabs 0: err = %v", err)
+	}
+}
+
+// TestParseConfig_Budget: the crawl budget and parse limits have defaults,
+// 0 means no limit, and a site's keys override the global ones (issue 10).
+func TestParseConfig_Budget(t *testing.T) {
+	cfg, err := parseString(t, `
+max_pages: 0
+stale_pages: 4
+parse_timeout: 5s
+pdf_memory_limit: 256MiB
+sites:
+  - name: a
+    start: ["http://a.example/"]
+  - name: b
+    start: ["http://b.example/"]
+    max_pages: 500
+    max_depth: 0
+    max_duration: 30m
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.budget(), (crawler.Budget{MaxPages: -1, MaxDepth: 200, StalePages: 4, MaxDuration: 2 * time.Hour}); got != want {
+		t.Errorf("budget = %+v, want %+v", got, want)
+	}
+	if cfg.ParseTimeout.D() != 5*time.Second || cfg.PDFMemoryLimit != 256<<20 {
+		t.Errorf("parse_timeout %v pdf_memory_limit %d", cfg.ParseTimeout, cfg.PDFMemoryLimit)
+	}
+	var a, b crawler.Site
+	siteBudget(&a, cfg.Sites[0])
+	siteBudget(&b, cfg.Sites[1])
+	if a.MaxPages != 0 || a.MaxDepth != 0 || a.MaxDuration != 0 {
+		t.Errorf("site a overrides %+v, want none", a)
+	}
+	if b.MaxPages != 500 || b.MaxDepth != -1 || b.StalePages != 0 || b.MaxDuration != 30*time.Minute {
+		t.Errorf("site b overrides: max_pages %d max_depth %d stale_pages %d max_duration %v", b.MaxPages, b.MaxDepth, b.StalePages, b.MaxDuration)
+	}
+	def := DefaultConfig()
+	if def.MaxPages != 3000 || def.MaxDepth != 200 || def.StalePages != 10 || def.MaxDuration.D() != 2*time.Hour ||
+		def.ParseTimeout.D() != 20*time.Second || def.PDFMemoryLimit != 96<<20 {
+		t.Errorf("defaults: %d %d %d %v %v %d", def.MaxPages, def.MaxDepth, def.StalePages, def.MaxDuration, def.ParseTimeout, def.PDFMemoryLimit)
+	}
+	for _, bad := range []string{"max_pages: -1", "max_duration: -1s", "pdf_memory_limit: 1MiB", "parse_timeout: -2s"} {
+		if _, err := parseString(t, bad+"\nsites:\n  - name: x\n    start: [\"http://x.example/\"]\n"); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
 	}
 }

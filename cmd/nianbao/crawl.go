@@ -81,6 +81,7 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			sites = append(sites, s)
 		}
 	}
+	defer setCrawlMemoryLimit(os.Getenv)()
 	_, err = crawlSites(ctx, cfg, sites, crawlOutput{stdout: stdout, stderr: stderr, verbose: *verbose})
 	return err
 }
@@ -158,7 +159,8 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	if err != nil {
 		return nil, err
 	}
-	p := parser.New(parser.Options{PDFCacheDir: pdfCacheDir()})
+	p := parser.New(parser.Options{PDFCacheDir: pdfCacheDir(), Timeout: time.Duration(noLimit(int64(cfg.ParseTimeout))),
+		PDFMemoryLimit: int64(cfg.PDFMemoryLimit)})
 	defer p.Close()
 	state := newStoreState(db)
 	pipe := newPipeline(db, p, runID, logger)
@@ -184,6 +186,7 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 		Timeout:       cfg.Timeout.D(),
 		Retries:       cfg.Retries,
 		IgnoreRobots:  cfg.IgnoreRobots,
+		Budget:        cfg.budget(),
 		Logger:        logger,
 		State:         state,
 		OnEvent:       prog.event,
@@ -202,7 +205,8 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	for i, s := range sites {
 		g.Go(func() error {
 			site := crawler.Site{Name: s.Name, Start: s.Start, AllowedDomains: siteDomains(s), Parallelism: cfg.siteParallelism(s),
-				MaxPages: s.MaxPages, ReportPattern: s.ReportPattern, ListPattern: s.ListPattern, Render: s.Render}
+				ReportPattern: s.ReportPattern, ListPattern: s.ListPattern, Render: s.Render}
+			siteBudget(&site, s)
 			if s.Delay != nil {
 				d := s.Delay.D()
 				site.Delay = &d

@@ -105,10 +105,12 @@ type storedItem struct {
 	Run       time.Time    `json:"r"`
 	Attempts  int          `json:"a,omitempty"`
 	Failure   string       `json:"e,omitempty"`
+	Depth     int          `json:"pd,omitempty"`
+	Stale     int          `json:"ps,omitempty"`
 }
 
 func encodeItem(it crawler.Item) (string, error) {
-	b, err := json.Marshal(storedItem{it.URL, it.Method, it.Form, it.Kind, it.Parent, it.LinkText, it.Published, it.Run.UTC(), it.Attempts, it.Failure})
+	b, err := json.Marshal(storedItem{it.URL, it.Method, it.Form, it.Kind, it.Parent, it.LinkText, it.Published, it.Run.UTC(), it.Attempts, it.Failure, it.Depth, it.Stale})
 	return string(b), err
 }
 
@@ -122,7 +124,8 @@ func decodeItem(s string) (crawler.Item, error) {
 		return crawler.Item{}, err
 	}
 	return crawler.Item{URL: si.URL, Method: si.Method, Form: si.Form, Kind: si.Kind, Parent: si.Parent,
-		LinkText: si.LinkText, Published: si.Published, Run: si.Run, Attempts: si.Attempts, Failure: si.Failure}, nil
+		LinkText: si.LinkText, Published: si.Published, Run: si.Run, Attempts: si.Attempts, Failure: si.Failure,
+		Depth: si.Depth, Stale: si.Stale}, nil
 }
 
 // decodeEntry reads a store queue entry: a JSON array of items, one JSON
@@ -339,6 +342,25 @@ func (s *storeState) Done(site string, rec crawler.Record) error {
 		SHA256: rec.SHA256, LastStatus: rec.Status, LastError: rec.Failure, Attempts: attempts, LastFetched: rec.FetchedAt,
 		Attachments: rec.Attachments}
 	s.changes++
+	due := s.dueLocked()
+	s.mu.Unlock()
+	if due {
+		return s.Flush()
+	}
+	return nil
+}
+
+// Drop implements crawler.State.
+func (s *storeState) Drop(site string, keys []string) error {
+	s.mu.Lock()
+	q, err := s.queue(site)
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	for _, k := range keys {
+		s.release(site, q, k)
+	}
 	due := s.dueLocked()
 	s.mu.Unlock()
 	if due {

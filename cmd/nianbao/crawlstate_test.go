@@ -33,7 +33,8 @@ func TestStoreState_QueueAndRecords(t *testing.T) {
 		items = append(items, crawler.Item{URL: fmt.Sprintf("http://a.gov.cn/xxgknb/content/post_%d.html", i), Kind: crawler.KindReport,
 			Parent: "http://a.gov.cn/xxgknb/index.html", LinkText: fmt.Sprintf("某局%d2025年政府信息公开工作年度报告", i), Run: run})
 	}
-	post := crawler.Item{URL: "http://a.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=1", Method: "POST", Form: "columnid=1&col=1", Kind: crawler.KindList, Run: run}
+	post := crawler.Item{URL: "http://a.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=1", Method: "POST", Form: "columnid=1&col=1", Kind: crawler.KindList, Run: run,
+		Depth: 3, Stale: 2}
 
 	db := openRW(t, path)
 	s := newStoreState(db)
@@ -88,7 +89,7 @@ func TestStoreState_QueueAndRecords(t *testing.T) {
 		q[1].Parent != failed.Parent || q[1].LinkText != failed.LinkText || !q[1].Run.Equal(run) {
 		t.Errorf("requeued item = %+v", q[1])
 	}
-	if q[0].Key() != post.Key() || q[0].Method != "POST" || q[0].Form != post.Form {
+	if q[0].Key() != post.Key() || q[0].Method != "POST" || q[0].Form != post.Form || q[0].Depth != 3 || q[0].Stale != 2 {
 		t.Errorf("POST item = %+v", q[0])
 	}
 	rec, ok, err := s.Lookup(items[3].URL)
@@ -171,5 +172,48 @@ func TestStoreState_LargeEnqueue(t *testing.T) {
 	}
 	if len(p) < 2 || n != 400 {
 		t.Errorf("%d entries holding %d items, want several entries holding 400", len(p), n)
+	}
+}
+
+// TestStoreState_Drop: dropping queued items (a run that exhausted its
+// budget) removes them from the store's queue without recording anything
+// for their URLs, and keeps the others.
+func TestStoreState_Drop(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	db := openRW(t, path)
+	s := newStoreState(db)
+	var items []crawler.Item
+	for i := range 5 {
+		items = append(items, crawler.Item{URL: fmt.Sprintf("http://a.gov.cn/cal/day.jsp?date=2024-05-0%d", i+1), Kind: crawler.KindList, Depth: i})
+	}
+	retry := crawler.Item{URL: "http://a.gov.cn/r/1.html", Kind: crawler.KindReport, Failure: "http 503", Attempts: 1}
+	if err := s.Enqueue("cal", items); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Enqueue("cal", []crawler.Item{retry}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, it := range items {
+		keys = append(keys, it.Key())
+	}
+	if err := s.Drop("cal", append(keys, "http://a.gov.cn/never-queued")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = openRW(t, path)
+	defer db.Close()
+	q, err := newStoreState(db).Queue("cal")
+	if err != nil || len(q) != 1 || q[0].URL != retry.URL || q[0].Failure != "http 503" {
+		t.Errorf("queue after drop = %+v, %v; want only the retry", q, err)
+	}
+	if _, err := db.URLState(items[0].URL); err == nil {
+		t.Error("a dropped item got a URL record")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -284,6 +285,10 @@ func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOpt
 		Agency: doc.Site, Title: title, Published: doc.Published})
 	var problem error
 	reason := ""
+	// A document abandoned at a parse limit is archived and recorded in
+	// the run as "parse: too complex"; with a known year it is also kept
+	// as a report without tables (deferred like any table-less page).
+	tooComplex := err == nil && strings.HasPrefix(r.NoTables, parser.NoTablesTooComplex)
 	switch {
 	case err != nil:
 		entry.known, entry.noTables = true, true
@@ -303,6 +308,9 @@ func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOpt
 		if len(r.Cells) == 0 {
 			problem = fmt.Errorf("report page without tables and without a year (%s)", r.NoTables)
 		}
+		if tooComplex {
+			reason, problem = "parse: too complex", errors.New(r.NoTables)
+		}
 		outcome.Detail = problem.Error()
 	default:
 		entry.known, entry.noTables = true, len(r.Cells) == 0
@@ -320,6 +328,9 @@ func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOpt
 	if problem != nil {
 		p.problem(doc, reason, problem)
 		return nil
+	}
+	if tooComplex {
+		p.problem(doc, "parse: too complex", errors.New(r.NoTables))
 	}
 	if outcome.Result == store.ResultDeferred {
 		p.mu.Lock()

@@ -1,0 +1,195 @@
+package crawler
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/temoto/robotstxt"
+)
+
+// robots.txt by RFC 9309. colly's own check is not used: it ignores the
+// verdict of a robots.txt that answers 5xx (temoto/robotstxt returns
+// "disallow all" and colly asks only the agent's group, which is empty),
+// reads the file without a size limit, retries an unreachable file for
+// every URL of the host and fails every page of a host whose file has a
+// syntax error. Here, per host and per Fetch:
+//
+//   - 2xx: the file is parsed, its first robotsMaxSize bytes only (§2.5);
+//     lines with invalid syntax are ignored (§2.2);
+//   - 4xx: "unavailable", every URL is allowed (§2.3.1.3);
+//   - 5xx, a network error, a timeout: "unreachable", every URL of the host
+//     is disallowed for this run (§2.3.1.4); the URLs fail with reason
+//     "robots: unreachable" and are retried by the next run;
+//   - redirects are followed, to any host, up to robotsMaxRedirects hops
+//     (§2.3.1.2); a longer chain counts as unreachable.
+
+const (
+	// robotsMaxSize is how much of a robots.txt is read: RFC 9309 §2.5
+	// asks crawlers to parse at least 500 KiB and allows ignoring the rest.
+	robotsMaxSize = 500 << 10
+	// robotsMaxRedirects is the number of redirects followed for
+	// robots.txt (RFC 9309 §2.3.1.2: at least five).
+	robotsMaxRedirects = 5
+)
+
+// robots holds the robots.txt verdicts of one Fetch, per host.
+type robots struct {
+	client *http.Client
+	agent  string
+
+	mu    sync.Mutex // protects hosts
+	hosts map[string]*robotsHost
+}
+
+// robotsHost is the robots.txt of one scheme://host[:port].
+type robotsHost struct {
+	once sync.Once
+	data *robotstxt.RobotsData // nil when unreachable
+	err  error                 // wraps ErrRobotsUnreachable when unreachable
+}
+
+func newRobots(rt http.RoundTripper, agent string) *robots {
+	client := &http.Client{
+		Transport: rt,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) > robotsMaxRedirects {
+				return fmt.Errorf("%w: more than %d redirects", ErrRobotsUnreachable, robotsMaxRedirects)
+			}
+			req.Header.Set("User-Agent", agent)
+			return nil
+		},
+	}
+	return &robots{client: client, agent: agent, hosts: map[string]*robotsHost{}}
+}
+
+// check says whether u may be fetched: nil, ErrRobotsDisallowed, an error
+// wrapping ErrRobotsUnreachable (the host's robots.txt could not be read:
+// everything on it is disallowed for this run), or ctx's error when the run
+// stopped while robots.txt was being fetched (nothing is cached then).
+func (rb *robots) check(ctx context.Context, u *url.URL) error {
+	key := u.Scheme + "://" + u.Host
+	rb.mu.Lock()
+	h := rb.hosts[key]
+	if h == nil {
+		h = &robotsHost{}
+		rb.hosts[key] = h
+	}
+	rb.mu.Unlock()
+	h.once.Do(func() { h.data, h.err = rb.fetch(ctx, key) })
+	if h.err != nil {
+		if ctx.Err() != nil && !errors.Is(h.err, ErrRobotsUnreachable) {
+			// Interrupted: fetch it again next time.
+			rb.mu.Lock()
+			delete(rb.hosts, key)
+			rb.mu.Unlock()
+			return ctx.Err()
+		}
+		return h.err
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	if !h.data.TestAgent(path, rb.agent) {
+		return ErrRobotsDisallowed
+	}
+	return nil
+}
+
+// fetch reads and parses the robots.txt of origin (scheme://host[:port]).
+func (rb *robots) fetch(ctx context.Context, origin string) (*robotstxt.RobotsData, error) {
+	req, err := http.NewRequestWithContext(withoutBodyRead(ctx), http.MethodGet, origin+"/robots.txt", nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrRobotsUnreachable, err)
+	}
+	req.Header.Set("User-Agent", rb.agent)
+	resp, err := rb.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if errors.Is(err, ErrRobotsUnreachable) {
+			return nil, err
+		}
+		reason, _ := classifyErr(err)
+		if reason == "" {
+			reason = "network"
+		}
+		return nil, fmt.Errorf("%w: %s: %w", ErrRobotsUnreachable, reason, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		body, err := io.ReadAll(io.LimitReader(resp.Body, robotsMaxSize+1))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("%w: reading the file: %w", ErrRobotsUnreachable, err)
+		}
+		return parseRobots(body), nil
+	case resp.StatusCode >= 400 && resp.StatusCode < 500:
+		// Unavailable: no file, every URL may be fetched.
+		return robotstxt.FromStatusAndBytes(resp.StatusCode, nil)
+	case resp.StatusCode >= 500 && resp.StatusCode < 600:
+		return nil, fmt.Errorf("%w: HTTP %d", ErrRobotsUnreachable, resp.StatusCode)
+	}
+	// 1xx or a redirect without a usable Location: no verdict.
+	return nil, fmt.Errorf("%w: HTTP %d", ErrRobotsUnreachable, resp.StatusCode)
+}
+
+// parseRobots parses the first robotsMaxSize bytes of a robots.txt (cut
+// after the last whole line), ignoring lines with invalid syntax: records
+// other than user-agent, allow and disallow, and rules before the first
+// user-agent line. temoto/robotstxt rejects a whole file for one of those;
+// RFC 9309 §2.2 asks to skip the line instead.
+func parseRobots(body []byte) *robotstxt.RobotsData {
+	if len(body) > robotsMaxSize {
+		body = body[:robotsMaxSize]
+		if i := bytes.LastIndexByte(body, '\n'); i >= 0 {
+			body = body[:i+1]
+		}
+	}
+	var clean bytes.Buffer
+	agent := false
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 0, 4096), robotsMaxSize)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		key, val, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(key)) {
+		case "user-agent":
+			agent = true
+		case "allow", "disallow":
+			if !agent {
+				continue
+			}
+		default:
+			continue
+		}
+		clean.WriteString(strings.TrimSpace(key) + ": " + strings.TrimSpace(val) + "\n")
+	}
+	data, err := robotstxt.FromBytes(clean.Bytes())
+	if err != nil {
+		// Cannot happen with the lines kept above; no rules then.
+		data, _ = robotstxt.FromStatusAndBytes(http.StatusNotFound, nil)
+	}
+	return data
+}
