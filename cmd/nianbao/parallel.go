@@ -80,6 +80,9 @@ func forEachOrdered[T any](ctx context.Context, n, workers int, work func(i int)
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		if err := ctx.Err(); err != nil {
+			return err // a result and the cancel were both ready
+		}
 		if err := emit(i, s.v); err != nil {
 			return err
 		}
