@@ -52,9 +52,9 @@ Formats:
            published the csv's YYYY-MM-DD string (pages print dates such
            as 2024-02-30 that a date column cannot hold); the other
            columns strings, without the csv's formula apostrophe;
-           --all-versions adds an int32 "version". zstd, row groups of
-           about a million rows: pandas.read_parquet, arrow::read_parquet,
-           DuckDB and Spark read it directly.
+           --all-versions adds an int32 "version". zstd pages, row groups
+           of 262,144 rows (memory stays flat): pandas.read_parquet (with
+           pyarrow), arrow::read_parquet, DuckDB and Spark read it directly.
 
 CSV files are UTF-8 with LF line ends. Text fields that begin with = + - @,
 a tab or a carriage return get a leading apostrophe against spreadsheet

@@ -77,7 +77,15 @@ func peakHeap(fn func()) uint64 {
 // flat as the archive grows. Run:
 //
 //	go test ./cmd/nianbao -run '^$' -bench ExportTidy -benchtime 3x
-func BenchmarkExport_TidyCSV(b *testing.B) {
+func BenchmarkExport_TidyCSV(b *testing.B) { benchExport(b, "csv") }
+
+// BenchmarkExport_Parquet is BenchmarkExport_TidyCSV for the Parquet
+// export (written to io.Discard: the writer only appends):
+//
+//	go test ./cmd/nianbao -run '^$' -bench Export_Parquet -benchtime 3x
+func BenchmarkExport_Parquet(b *testing.B) { benchExport(b, "parquet") }
+
+func benchExport(b *testing.B, format string) {
 	dir := b.TempDir()
 	for _, n := range benchSizes() {
 		path, rows := genArchive(b, dir, n)
@@ -88,7 +96,7 @@ func BenchmarkExport_TidyCSV(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer db.Close()
-			o := export.Options{Format: "csv"}
+			o := export.Options{Format: format}
 			defer exportGC()() // as runExport does
 			var peak uint64
 			cpu0 := cpuTime()

@@ -206,3 +206,60 @@ func TestExport_ParquetUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestExport_ParquetRowGroups exports a generated archive of 1,400 reports
+// (280,000 cells) and checks with DuckDB that the file has two row groups
+// (262,144 rows each at most, so the writer's memory does not grow with
+// the archive) and the CSV's rows, blanks and sum of values (integers, so
+// the sums are exact in any order).
+func TestExport_ParquetRowGroups(t *testing.T) {
+	node, nodePath := duckDBNode(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "gen.db")
+	if err := generateArchive(t.Context(), db, 1400, nil); err != nil {
+		t.Fatal(err)
+	}
+	pq := filepath.Join(dir, "gen.parquet")
+	if _, stderr, err := runCmd(t, "export", "--db", db, "--format", "parquet", "--out", pq); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	out, _, err := runCmd(t, "export", "--db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	nulls := 0
+	for _, r := range recs[1:] {
+		if r[6] == "" {
+			nulls++
+			continue
+		}
+		x, err := strconv.ParseFloat(r[6], 64)
+		if err != nil {
+			t.Fatalf("csv value %q: %v", r[6], err)
+		}
+		sum += x
+	}
+	cmd := exec.Command(node, filepath.Join("testdata", "parquet-duckdb.cjs"), pq, "summary")
+	cmd.Env = append(os.Environ(), "NODE_PATH="+nodePath)
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("duckdb: %v", err)
+	}
+	var got struct {
+		Rows      int     `json:"rows"`
+		Nulls     int     `json:"nulls"`
+		RowGroups int     `json:"row_groups"`
+		Sum       float64 `json:"sum"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("duckdb output %s: %v", b, err)
+	}
+	if got.Rows != len(recs)-1 || got.Rows != 280000 || got.RowGroups != 2 || got.Nulls != nulls || got.Sum != sum {
+		t.Errorf("parquet: %+v; csv: %d rows, %d blank, sum %v; want 280000 rows in 2 row groups", got, len(recs)-1, nulls, sum)
+	}
+}

@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"ls":      {"list archived reports: versions, format, check status", runLs},
 		"backup":  {"write a consistent copy of the archive", runBackup},
 		"serve":   {"crawl on the config's schedule and serve a read-only web view, API and metrics", runServe},
+		"bench":   {"measure ls, diff, export and reparse on a generated archive of N reports", runBench},
 	}
 }
 

@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
 	"nianbao/store"
 )
@@ -40,13 +44,16 @@ import (
 // in a typed file. Strings are dictionary-encoded, pages zstd-compressed
 // (data page v1, which every reader reads).
 //
-// The writer holds one row group in memory (compressed) before writing it:
-// parquetRowGroup rows, about 5,000 reports, a few MB, so memory stays
+// The writer holds one row group in memory before writing it (the
+// dictionary indexes of its rows and its compressed pages), so memory stays
 // flat however large the archive is, and readers can stream and skip row
 // groups.
 
-// parquetRowGroup is the number of rows per row group.
-const parquetRowGroup = 1 << 20
+// parquetRowGroup is the number of rows per row group: 262,144 rows, about
+// 1,300 reports. Measured on 20,000 generated reports (4 M rows, GOGC=100):
+// 39 MB peak anonymous memory and a 1.52 MB file, against 63 MB and
+// 1.45 MB with 2^20 rows per group and 39 MB and 1.60 MB with 2^17.
+const parquetRowGroup = 1 << 18
 
 // parquetCell is one row of the Parquet export.
 type parquetCell struct {
@@ -90,7 +97,7 @@ func writeParquetRows[T any](ctx context.Context, db *store.DB, o Options, w io.
 		software = "(devel)"
 	}
 	pw := parquet.NewGenericWriter[T](w,
-		parquet.Compression(&parquet.Zstd),
+		parquet.Compression(pageCodec),
 		parquet.DataPageVersion(1),
 		parquet.MaxRowsPerRowGroup(parquetRowGroup),
 		parquet.KeyValueMetadata("nianbao.version", software),
@@ -155,4 +162,44 @@ func writeParquetRows[T any](ctx context.Context, db *store.DB, o Options, w io.
 		return fmt.Errorf("write parquet: %w", err)
 	}
 	return nil
+}
+
+// pageCodec compresses the Parquet pages: zstd at its default level with a
+// window of one page buffer (parquet-go's 256 KiB) instead of the encoder's
+// default 8 MiB, which gives the same files (a page is compressed on its
+// own) and keeps each of the GOMAXPROCS encoders at about 1 MB instead of
+// 16 (parquet-go's own zstd codec held 32 MB of encoder history).
+var pageCodec = &zstdPages{}
+
+type zstdPages struct {
+	once sync.Once
+	enc  *zstd.Encoder // safe for concurrent EncodeAll
+	dec  *zstd.Decoder // safe for concurrent DecodeAll
+	err  error
+}
+
+func (z *zstdPages) init() {
+	z.enc, z.err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithWindowSize(256<<10),
+		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)), zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false))
+	if z.err == nil {
+		z.dec, z.err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
+	}
+}
+
+func (z *zstdPages) String() string { return "ZSTD" }
+
+func (z *zstdPages) CompressionCodec() format.CompressionCodec { return format.Zstd }
+
+func (z *zstdPages) Encode(dst, src []byte) ([]byte, error) {
+	if z.once.Do(z.init); z.err != nil {
+		return nil, z.err
+	}
+	return z.enc.EncodeAll(src, dst[:0]), nil
+}
+
+func (z *zstdPages) Decode(dst, src []byte) ([]byte, error) {
+	if z.once.Do(z.init); z.err != nil {
+		return nil, z.err
+	}
+	return z.dec.DecodeAll(src, dst[:0])
 }
