@@ -187,7 +187,7 @@ func repairArchive(ctx context.Context, db *store.DB, probs []store.Problem, std
 	if n+m > 0 {
 		fmt.Fprintf(stdout, "parsed %d archived bodies again: %d new reports, %d new versions\n", pipe.healed, newReports, newVersions)
 	}
-	rp := &reparser{db: db, parser: p, runID: runID, out: stdout, errOut: stderr, always: true}
+	rp := &reparser{db: db, gate: &parseGate{p: p}, runID: runID, out: stdout, errOut: stderr, always: true}
 	if len(older) > 0 {
 		if _, _, err := rp.loadLatest(ctx); err != nil {
 			return err
@@ -198,7 +198,7 @@ func repairArchive(ctx context.Context, db *store.DB, probs []store.Problem, std
 				return err
 			}
 			c.URL = pr.URL
-			if err := rp.one(ctx, c, false); err != nil {
+			if err := rp.one(c, rp.parse(c), false); err != nil {
 				return err
 			}
 		}

@@ -30,7 +30,11 @@ import (
 // itself (the crash test).
 const childEnv = "NIANBAO_CMD_CHILD"
 
+// TestMain lets the test binary act as a child process: the crash test's
+// crawl (childEnv) or the nianbao command itself for the bench test
+// (runAsNianbao).
 func TestMain(m *testing.M) {
+	runAsNianbao()
 	switch os.Getenv(childEnv) {
 	case "":
 		os.Exit(m.Run())

@@ -15,75 +15,26 @@ import (
 	"time"
 
 	"nianbao/cmd/nianbao/export"
-	"nianbao/parser"
 	"nianbao/store"
 )
 
-// genReport builds report i of a generated archive: agencies of five
-// years each (2020 in the 2019 format, 2021–2024 in the 2021 format), every
-// cell of the template printed, values derived from i so that no two
-// reports are equal, a few blanks, a decimal fee.
-func genReport(i int) *parser.Report {
-	year := 2020 + i%5
-	f := parser.Format2021
-	if year == 2020 {
-		f = parser.Format2019
-	}
-	r := &parser.Report{
-		Agency:    fmt.Sprintf("生成市第%05d局", i/5),
-		Year:      year,
-		Format:    f,
-		Published: fmt.Sprintf("%d-01-%02d", year+1, 1+i%28),
-		Scope:     parser.ScopeSelf,
-		Title:     fmt.Sprintf("生成市第%05d局%d年政府信息公开工作年度报告", i/5, year),
-		Input:     "html",
-		SourceURL: fmt.Sprintf("https://www.example.gov.cn/gk/nb/%d/%d.html", year+1, i),
-		FetchedAt: time.Date(year+1, 2, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339),
-		SHA256:    fmt.Sprintf("%064x", i*7919+1),
-		Checked:   40,
-	}
-	n := 0
-	for _, t := range parser.Tables {
-		for _, row := range parser.Rows(t, f) {
-			for _, col := range row.Columns {
-				n++
-				v := strconv.Itoa((i*31 + n*17) % 97)
-				switch {
-				case row.ID == "fees" && col == "amount_10k_yuan":
-					v = strconv.Itoa(i%9000) + "." + strconv.Itoa(10+i%90)
-				case (i+n)%53 == 0:
-					v = "" // printed as "/"
-				}
-				raw := v
-				if v == "" {
-					raw = "/"
-				}
-				r.Cells = append(r.Cells, parser.Cell{Table: t, Row: row.ID, Column: col, Value: v, Raw: raw})
-			}
-		}
-	}
-	return r
-}
-
-// genArchive writes an archive of n generated reports and returns its
-// path and the number of cells (tidy rows).
+// genArchive writes an archive of n generated reports (the generator of
+// 'nianbao bench', benchgen.go) under dir, or reuses the one a previous
+// benchmark of this process wrote, and returns its path and the number of
+// cells (tidy rows).
 func genArchive(tb testing.TB, dir string, n int) (string, int) {
 	tb.Helper()
 	path := filepath.Join(dir, fmt.Sprintf("gen-%d.db", n))
-	db, err := store.Open(path, &store.Options{NoSync: true, SnapshotInterval: -1})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer db.Close()
-	rows := 0
-	for i := range n {
-		r := genReport(i)
-		rows += len(r.Cells)
-		if _, err := db.PutReport(r, nil, "bench"); err != nil {
+	if _, err := os.Stat(path); err != nil {
+		if err := generateArchive(context.Background(), path, n, nil); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	return path, rows
+	g, err := newBenchGenerator()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return path, n * len(g.base)
 }
 
 // peakHeap samples the Go heap (live and unswept objects, from
@@ -126,7 +77,15 @@ func peakHeap(fn func()) uint64 {
 // flat as the archive grows. Run:
 //
 //	go test ./cmd/nianbao -run '^$' -bench ExportTidy -benchtime 3x
-func BenchmarkExport_TidyCSV(b *testing.B) {
+func BenchmarkExport_TidyCSV(b *testing.B) { benchExport(b, "csv") }
+
+// BenchmarkExport_Parquet is BenchmarkExport_TidyCSV for the Parquet
+// export (written to io.Discard: the writer only appends):
+//
+//	go test ./cmd/nianbao -run '^$' -bench Export_Parquet -benchtime 3x
+func BenchmarkExport_Parquet(b *testing.B) { benchExport(b, "parquet") }
+
+func benchExport(b *testing.B, format string) {
 	dir := b.TempDir()
 	for _, n := range benchSizes() {
 		path, rows := genArchive(b, dir, n)
@@ -137,7 +96,7 @@ func BenchmarkExport_TidyCSV(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer db.Close()
-			o := export.Options{Format: "csv"}
+			o := export.Options{Format: format}
 			defer exportGC()() // as runExport does
 			var peak uint64
 			cpu0 := cpuTime()
@@ -177,24 +136,4 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// TestGenerateArchive writes a generated archive for measuring the
-// nianbao binary itself (peak RSS with /usr/bin/time -v), when
-// NIANBAO_GEN_ARCHIVE=PATH and NIANBAO_BENCH_REPORTS=N are set:
-//
-//	NIANBAO_GEN_ARCHIVE=/tmp/gen NIANBAO_BENCH_REPORTS=10000 go test ./cmd/nianbao -run TestGenerateArchive
-//	/usr/bin/time -v nianbao export --db /tmp/gen/gen-10000.db --out /dev/null
-func TestGenerateArchive(t *testing.T) {
-	dir := os.Getenv("NIANBAO_GEN_ARCHIVE")
-	if dir == "" {
-		t.Skip("set NIANBAO_GEN_ARCHIVE=DIR (and NIANBAO_BENCH_REPORTS=N) to write a generated archive")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range benchSizes() {
-		path, rows := genArchive(t, dir, n)
-		t.Logf("%s: %d reports, %d cells", path, n, rows)
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,4 +96,94 @@ func TestRun_Parse_BadInput(t *testing.T) {
 	if _, _, err := runParseCmd(t, "parse", "--format", "xml", seedPath); exitCode(err) != exitUsage {
 		t.Errorf("bad format: exit %d, want 2", exitCode(err))
 	}
+}
+
+// TestRun_Parse_ParallelSameAsSequential parses the parser's real fixtures
+// (HTML, text, PDF, DOCX, a legacy .doc), a missing file and junk, three
+// times over in an interleaved order, with one worker and with four, and
+// checks that stdout and stderr are byte for byte what the sequential
+// algorithm writes: each file parsed in turn, the reports encoded as one
+// JSON array or the tidy CSV, messages in file order (issue 11).
+func TestRun_Parse_ParallelSameAsSequential(t *testing.T) {
+	var files []string
+	for _, pat := range []string{"*.html", "*.txt", "*.pdf", "*.docx", "*.doc"} {
+		m, err := filepath.Glob(filepath.Join("..", "..", "parser", "testdata", pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) < 15 {
+		t.Fatalf("found %d fixtures, want at least 15", len(files))
+	}
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.bin")
+	if err := os.WriteFile(junk, []byte("\x00\x01\x02binary\x00"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, filepath.Join(dir, "missing.html"), junk)
+	var args []string
+	for k := range 3 {
+		for i := range files {
+			args = append(args, files[(i*7+k)%len(files)])
+		}
+	}
+
+	for _, format := range []string{"json", "csv"} {
+		wantOut, wantErr := sequentialParse(t, format, args)
+		for _, jobs := range []string{"1", "4"} {
+			out, errOut, err := runParseCmd(t, append([]string{"parse", "--format", format, "--jobs", jobs}, args...)...)
+			if exitCode(err) != exitFailure || !strings.Contains(err.Error(), "6 of ") {
+				t.Errorf("%s --jobs %s: err = %v, want 6 files that could not be parsed", format, jobs, err)
+			}
+			if out != wantOut {
+				t.Errorf("%s --jobs %s: stdout differs from the sequential output (%d bytes, want %d)", format, jobs, len(out), len(wantOut))
+			}
+			if errOut != wantErr {
+				t.Errorf("%s --jobs %s: stderr = %q\nwant %q", format, jobs, errOut, wantErr)
+			}
+		}
+	}
+}
+
+// sequentialParse is what 'nianbao parse' printed before it parsed in
+// parallel: every file parsed in turn, then the reports as one indented
+// JSON array, or the CSV records written as they came.
+func sequentialParse(t *testing.T, format string, paths []string) (stdout, stderr string) {
+	t.Helper()
+	p := parser.New(parser.Options{PDFCacheDir: pdfCacheDir()})
+	defer p.Close()
+	var out, errOut bytes.Buffer
+	cw := csv.NewWriter(&out)
+	if format == "csv" {
+		cw.Write(parser.Header)
+	}
+	reports := []*parser.Report{}
+	for _, path := range paths {
+		r, err := parseOne(&parseGate{p: p}, path)
+		if err != nil {
+			fmt.Fprintf(&errOut, "nianbao: %v\n", err)
+			continue
+		}
+		if r.NoTables != "" {
+			fmt.Fprintf(&errOut, "%s: %s\n", path, r.NoTables)
+		}
+		for _, f := range r.Failures {
+			fmt.Fprintf(&errOut, "%s: check failed: %s\n", path, f)
+		}
+		if format == "csv" {
+			cw.WriteAll(r.Records())
+		}
+		reports = append(reports, r)
+	}
+	if format == "json" {
+		enc := json.NewEncoder(&out)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(reports); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cw.Flush()
+	return out.String(), errOut.String()
 }

@@ -14,7 +14,7 @@ import (
 	"nianbao/store"
 )
 
-const reparseHelp = `Usage: nianbao reparse [--db PATH] [--dry-run] [-v]
+const reparseHelp = `Usage: nianbao reparse [--db PATH] [--dry-run] [--jobs N] [-v]
 
 Re-parses the archived bodies with this build's parser (no network) and
 records a new version of every report whose numbers changed. Run it after
@@ -39,6 +39,10 @@ with -v; they do not change the exit status. The run is recorded with kind
 "reparse".
 
 --dry-run opens the archive read-only and only counts what would change.
+
+Bodies are parsed on --jobs workers at a time (default: one per CPU); what
+is stored is decided in the order above, one body after another, so the
+result and the output are those of one worker.
 
 Exit status: 0 done; 1 failure (database missing or unreadable, write
 error); 2 usage error; 4 database locked by another process (a crawl is
@@ -67,12 +71,16 @@ func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	dbPath := fs.String("db", DefaultConfig().DB, "archive `PATH`")
 	dryRun := fs.Bool("dry-run", false, "count what would change; write nothing")
 	verbose := fs.Bool("v", false, "list every parse error and unchanged report on stderr")
+	jobs := fs.Int("jobs", 0, "parse `N` bodies at a time (default: the number of CPUs)")
 	fs.Usage = func() { fmt.Fprint(stderr, reparseHelp); fs.PrintDefaults() }
 	if done, err := parseFlags(fs, args); done {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "reparse takes only flags"}
+	}
+	if *jobs < 0 {
+		return usageError{msg: fmt.Sprintf("bad --jobs %d", *jobs), hint: "give 1 or more, or 0 for one per CPU"}
 	}
 	var db *store.DB
 	var err error
@@ -89,7 +97,7 @@ func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	p := parser.New(parser.Options{PDFCacheDir: pdfCacheDir()})
 	defer p.Close()
 	start := time.Now()
-	rp := &reparser{db: db, parser: p, dryRun: *dryRun, verbose: *verbose, out: stdout, errOut: stderr}
+	rp := &reparser{db: db, gate: &parseGate{p: p}, workers: *jobs, dryRun: *dryRun, verbose: *verbose, out: stdout, errOut: stderr}
 	if !*dryRun {
 		if rp.runID, err = db.BeginRunKind("reparse", nil); err != nil {
 			return err
@@ -129,7 +137,8 @@ func openArchiveWritable(path string) (*store.DB, error) {
 
 type reparser struct {
 	db      *store.DB
-	parser  *parser.Parser
+	gate    *parseGate
+	workers int // bodies parsed at a time; 0 means one per CPU
 	runID   string
 	dryRun  bool
 	verbose bool
@@ -182,13 +191,19 @@ func (rp *reparser) run(ctx context.Context) error {
 	}
 	byFetch(linked)
 	byFetch(unlinked)
-	for _, c := range linked {
-		if err := rp.one(ctx, c, true); err != nil {
-			return err
-		}
-	}
-	for _, c := range unlinked {
-		if err := rp.one(ctx, c, false); err != nil {
+	// Bodies are read and parsed on all cores; what is stored is decided
+	// and written here in the order above, one capture after another, as
+	// a sequential run would.
+	for _, group := range []struct {
+		cs     []store.Capture
+		linked bool
+	}{{linked, true}, {unlinked, false}} {
+		err := forEachOrdered(ctx, len(group.cs), rp.workers, func(i int) reparsed {
+			return rp.parse(group.cs[i])
+		}, func(i int, res reparsed) error {
+			return rp.one(group.cs[i], res, group.linked)
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -202,7 +217,7 @@ func (rp *reparser) loadLatest(ctx context.Context) (latestOf map[string][]strin
 	rp.latest = map[string]latestInfo{}
 	latestOf = map[string][]string{} // capture → report IDs whose latest version it made
 	old = map[string]bool{}
-	err = rp.db.ForEachReport(ctx, store.Filter{}, func(rec *store.ReportRecord) error {
+	err = rp.db.ForEachReportParallel(ctx, store.Filter{}, rp.workers, func(rec *store.ReportRecord) error {
 		id := reportID(rec.Agency, rec.Year)
 		v := rec.Latest()
 		rp.latest[id] = latestInfo{digest: v.Digest, cells: len(v.Report.Cells), n: v.N}
@@ -222,17 +237,35 @@ func (rp *reparser) loadLatest(ctx context.Context) (latestOf map[string][]strin
 	return latestOf, old, nil
 }
 
-// one re-parses capture c. linked says a report's latest version was made
-// from it. Unless dry-running, what it decides is recorded as the body's
-// outcome at c.URL (store.Outcome) when it stores a version, or when no
-// outcome is recorded for the body yet.
-func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// reparsed is one capture's body parsed again, or the error that stopped
+// it: bodyErr (the body could not be read) stops the reparse, parseErr is
+// the parser's and is counted.
+type reparsed struct {
+	r                 *parser.Report
+	digest            string // store.CellsDigest(r)
+	bodyErr, parseErr error
+}
+
+// parse reads and parses the body of capture c. It runs on several
+// goroutines at once.
+func (rp *reparser) parse(c store.Capture) reparsed {
 	body, err := rp.db.CaptureBody(c.SHA256)
 	if err != nil {
-		return err
+		return reparsed{bodyErr: err}
+	}
+	r, err := rp.gate.Parse(body, parser.Source{URL: c.URL, FetchedAt: c.FetchedAt, ContentType: c.ContentType,
+		Agency: c.Agency, Title: c.Title, Published: c.Published})
+	if err != nil {
+		return reparsed{parseErr: err}
+	}
+	return reparsed{r: r, digest: store.CellsDigest(r)}
+}
+
+// one records what re-parsing capture c gave. linked says a report's
+// latest version was made from it.
+func (rp *reparser) one(c store.Capture, res reparsed, linked bool) error {
+	if res.bodyErr != nil {
+		return res.bodyErr
 	}
 	outs, _, err := rp.db.Outcomes(c.SHA256)
 	if err != nil {
@@ -256,8 +289,7 @@ func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error
 		return res[0], nil
 	}
 	rp.counts.captures++
-	r, err := rp.parser.Parse(body, parser.Source{URL: c.URL, FetchedAt: c.FetchedAt, ContentType: c.ContentType,
-		Agency: c.Agency, Title: c.Title, Published: c.Published})
+	r, err := res.r, res.parseErr
 	if err != nil {
 		outcome.Result, outcome.Detail = store.ResultParseError, err.Error()
 		if linked || !errors.Is(err, parser.ErrUnknownFormat) {
@@ -305,7 +337,7 @@ func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error
 		_, err := record(nil)
 		return err
 	}
-	digest := store.CellsDigest(r)
+	digest := res.digest
 	if exists && digest == prev.digest {
 		rp.counts.unchanged++
 		if rp.verbose {

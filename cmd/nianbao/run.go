@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"backup":  {"write a consistent copy of the archive", runBackup},
 		"check":   {"verify the archive (file, report versions, every body's outcome); --repair settles what lacks one", runCheck},
 		"serve":   {"crawl on the config's schedule and serve a read-only web view, API and metrics", runServe},
+		"bench":   {"measure ls, diff, export and reparse on a generated archive of N reports", runBench},
 	}
 }
 

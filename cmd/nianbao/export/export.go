@@ -1,7 +1,7 @@
 // Package export writes the archive in the formats researchers take away:
 // tidy CSV (one row per cell), wide CSV (one row per report), the reports
-// table (identity, provenance, checks), JSON lines (the full model) and
-// WARC (the raw captures). Every writer streams report by report from the
+// table (identity, provenance, checks), JSON lines (the full model), WARC
+// (the raw captures) and Parquet (the tidy table with typed columns). Every writer streams report by report from the
 // store, so memory stays flat as the archive grows. The record layout of
 // the tidy CSV is parser's (parser.Header, Report.Record); this package
 // adds the formats, the column order of the others and the CSV encoding.
@@ -34,7 +34,8 @@ import (
 // Options select and shape an export. The zero value writes the tidy CSV
 // of every report's latest version.
 type Options struct {
-	// Format is csv (the default when empty), wide, reports, jsonl or warc.
+	// Format is csv (the default when empty), wide, reports, jsonl, warc
+	// or parquet.
 	Format string
 	// Year, when not 0, keeps only reports for that statistics year.
 	Year int
@@ -58,7 +59,7 @@ type Options struct {
 }
 
 // Formats are the values Options.Format accepts.
-var Formats = []string{"csv", "wide", "reports", "jsonl", "warc"}
+var Formats = []string{"csv", "wide", "reports", "jsonl", "warc", "parquet"}
 
 // Write writes the export selected by o to w. It returns the first error
 // of the store or of w; what was written before it stays written.
@@ -66,8 +67,11 @@ func Write(ctx context.Context, db *store.DB, o Options, w io.Writer) error {
 	if o.Format == "" {
 		o.Format = "csv"
 	}
-	if o.Format == "warc" {
+	switch o.Format {
+	case "warc":
 		return writeWARC(ctx, db, o, w)
+	case "parquet":
+		return writeParquet(ctx, db, o, w)
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	if o.BOM {
