@@ -5,14 +5,19 @@ import (
 	"strings"
 )
 
-// fixed is a decimal held exactly as an integer number of 1/10,000ths.
-// Table 三 and 四 hold counts; a value with more than four decimals or
-// beyond ±10^14 makes its identity unevaluable rather than inexact.
-type fixed int64
+// Decimal is a cell value held exactly as an integer number of
+// 1/10,000ths, so that sums of canonical decimals ("10", "7730.28", "-3")
+// are exact. Tables 三 and 四 hold counts; a value with more than four
+// decimals or beyond ±10^14 is not representable, which makes a check or
+// an indicator that needs it unevaluable rather than inexact.
+type Decimal int64
 
-const fixedScale = 10000
+// DecimalScale is the number of Decimal units in 1.
+const DecimalScale = 10000
 
-func parseFixed(s string) (fixed, bool) {
+// ParseDecimal parses a canonical decimal (Cell.Value); false when s is
+// not one or is not representable.
+func ParseDecimal(s string) (Decimal, bool) {
 	intPart, frac, _ := strings.Cut(s, ".")
 	if len(frac) > 4 || len(strings.TrimLeft(intPart, "+-")) > 14 {
 		return 0, false
@@ -24,24 +29,25 @@ func parseFixed(s string) (fixed, bool) {
 	f := int64(0)
 	if frac != "" {
 		f, err = strconv.ParseInt((frac + "0000")[:4], 10, 64)
-		if err != nil {
+		if err != nil || f < 0 || strings.ContainsAny(frac, "+-") {
 			return 0, false
 		}
 	}
 	if strings.HasPrefix(intPart, "-") {
-		return fixed(i*fixedScale - f), true
+		return Decimal(i*DecimalScale - f), true
 	}
-	return fixed(i*fixedScale + f), true
+	return Decimal(i*DecimalScale + f), true
 }
 
-func (x fixed) String() string {
+// String formats x as a canonical decimal (no trailing zeros).
+func (x Decimal) String() string {
 	neg := x < 0
 	if neg {
 		x = -x
 	}
-	s := strconv.FormatInt(int64(x/fixedScale), 10)
-	if f := int64(x % fixedScale); f != 0 {
-		s += "." + strings.TrimRight(strconv.FormatInt(f+fixedScale, 10)[1:], "0")
+	s := strconv.FormatInt(int64(x/DecimalScale), 10)
+	if f := int64(x % DecimalScale); f != 0 {
+		s += "." + strings.TrimRight(strconv.FormatInt(f+DecimalScale, 10)[1:], "0")
 	}
 	if neg {
 		s = "-" + s
@@ -68,7 +74,7 @@ func positions(n int, id func(int) string) map[string]int {
 // checkCell is a cell's number for the checks: ok when it can be summed
 // (a value, or a rowspan continuation counted as 0), present when printed.
 type checkCell struct {
-	v           fixed
+	v           Decimal
 	ok, present bool
 }
 
@@ -104,10 +110,10 @@ func runChecks(r *Report) {
 		case c.MergedWith != "":
 			cc.ok = true
 		case c.Value != "":
-			cc.v, cc.ok = parseFixed(c.Value)
+			cc.v, cc.ok = ParseDecimal(c.Value)
 		}
 	}
-	check := func(rule, table, row, col, left, right string, lv, rv fixed) {
+	check := func(rule, table, row, col, left, right string, lv, rv Decimal) {
 		r.Checked++
 		if lv == rv {
 			return
@@ -118,8 +124,8 @@ func runChecks(r *Report) {
 		})
 	}
 	// sum3 adds column ci of the given t3 rows.
-	sum3 := func(rows []int, ci int) (fixed, bool) {
-		var s fixed
+	sum3 := func(rows []int, ci int) (Decimal, bool) {
+		var s Decimal
 		for _, ri := range rows {
 			c := t3[ri][ci]
 			if !c.ok {
@@ -162,7 +168,7 @@ func runChecks(r *Report) {
 	}
 	// R3: per t3 row, total = the six applicant columns.
 	for ri, spec := range t3Rows {
-		var s fixed
+		var s Decimal
 		ok := t3[ri][6].ok
 		for ci := 0; ci < 6 && ok; ci++ {
 			ok = t3[ri][ci].ok
@@ -174,7 +180,7 @@ func runChecks(r *Report) {
 	}
 	// R4: per t4 row, total = upheld + corrected + other + pending.
 	for ri, spec := range t4Rows {
-		var s fixed
+		var s Decimal
 		ok := t4[ri][4].ok
 		for ci := 0; ci < 4 && ok; ci++ {
 			ok = t4[ri][ci].ok

@@ -2,15 +2,17 @@ package parser
 
 import "testing"
 
-func TestFixed(t *testing.T) {
+func TestParseDecimal(t *testing.T) {
 	for _, c := range []struct{ in, out string }{{"0", "0"}, {"12", "12"}, {"-3", "-3"}, {"7730.28", "7730.28"}, {"0.5", "0.5"}, {"-0.25", "-0.25"}} {
-		x, ok := parseFixed(c.in)
+		x, ok := ParseDecimal(c.in)
 		if !ok || x.String() != c.out {
-			t.Errorf("parseFixed(%q) = %v %v, want %s", c.in, x, ok, c.out)
+			t.Errorf("ParseDecimal(%q) = %v %v, want %s", c.in, x, ok, c.out)
 		}
 	}
-	if _, ok := parseFixed("1.23456"); ok {
-		t.Error("five decimals accepted")
+	for _, bad := range []string{"1.23456", "1.-5", "1.+5", "", "x", "123456789012345"} {
+		if x, ok := ParseDecimal(bad); ok {
+			t.Errorf("ParseDecimal(%q) = %v, want not a decimal", bad, x)
+		}
 	}
 }
 

@@ -572,3 +572,18 @@ func crossCheck(rule, table, row, col, left string, lv number, right, terms stri
 		RightValue: formatRat(rv, rscale), Diff: formatRat(d, scale), Holds: d.Sign() == 0,
 	}
 }
+
+// SplitComparable separates the changes of Diff that compare like with
+// like from the cells that cannot be compared (Change.Comparable false),
+// keeping the order of each. Neither result is nil.
+func SplitComparable(all []Change) (comparable, notComparable []Change) {
+	comparable, notComparable = []Change{}, []Change{}
+	for _, c := range all {
+		if c.Comparable {
+			comparable = append(comparable, c)
+		} else {
+			notComparable = append(notComparable, c)
+		}
+	}
+	return comparable, notComparable
+}

@@ -222,18 +222,6 @@ type yearDiff struct {
 	CrossYearNote string              `json:"cross_year_note,omitempty"`
 }
 
-func splitChanges(all []parser.Change) (changed, notComparable []parser.Change) {
-	changed, notComparable = []parser.Change{}, []parser.Change{}
-	for _, c := range all {
-		if c.Comparable {
-			changed = append(changed, c)
-		} else {
-			notComparable = append(notComparable, c)
-		}
-	}
-	return changed, notComparable
-}
-
 func diffYears(ctx context.Context, db *store.DB, o diffOptions, w io.Writer, stderr io.Writer) error {
 	if o.from == o.to {
 		return usageError{msg: "--from and --to are the same year"}
@@ -277,7 +265,7 @@ func diffYears(ctx context.Context, db *store.DB, o diffOptions, w io.Writer, st
 	p := pairs[0]
 	prev, cur := p.a.Latest(), p.b.Latest()
 	d := yearDiff{Agency: p.b.Agency, MatchedBy: p.by, From: sideOf(p.a, prev), To: sideOf(p.b, cur)}
-	d.Changes, d.NotComparable = splitChanges(parser.Diff(prev.Report, cur.Report))
+	d.Changes, d.NotComparable = parser.SplitComparable(parser.Diff(prev.Report, cur.Report))
 	lo, hi := prev.Report, cur.Report
 	if o.from > o.to {
 		lo, hi = hi, lo
@@ -494,7 +482,7 @@ func diffVersions(ctx context.Context, db *store.DB, o diffOptions, w io.Writer,
 			continue
 		}
 		delta := versionDelta{From: rec.Versions[i-1].N, To: v.N}
-		delta.Changes, delta.NotComparable = splitChanges(parser.Diff(rec.Versions[i-1].Report, v.Report))
+		delta.Changes, delta.NotComparable = parser.SplitComparable(parser.Diff(rec.Versions[i-1].Report, v.Report))
 		d.Diffs = append(d.Diffs, delta)
 	}
 

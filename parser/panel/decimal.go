@@ -2,56 +2,28 @@ package panel
 
 import (
 	"math/big"
-	"strconv"
 	"strings"
+
+	"nianbao/parser"
 )
 
-// dec is an exact decimal: an integer number of 1/10,000ths. The cells'
-// values are canonical decimal strings ("10", "7730.28", "-3"); sums of
-// them are exact. A value with more than four decimals or more than twelve
-// integer digits is not representable (no count comes near), and an
+// dec is an exact decimal: parser.Decimal, an integer number of
+// 1/10,000ths. The cells' values are canonical decimal strings ("10",
+// "7730.28", "-3"); sums of them are exact. A value with more than four
+// decimals or more than twelve integer digits is not accepted here (no
+// count comes near, and products of two stay within int64), and an
 // indicator that needs it is not computed, with the reason.
-type dec int64
+type dec = parser.Decimal
 
-const decScale = 10000
+const decScale = parser.DecimalScale
 
-// parseDec parses a canonical decimal.
+// parseDec parses a canonical decimal of at most twelve integer digits.
 func parseDec(s string) (dec, bool) {
-	intPart, frac, _ := strings.Cut(s, ".")
-	digits := strings.TrimLeft(intPart, "+-")
-	if len(frac) > 4 || digits == "" || len(digits) > 12 {
+	intPart, _, _ := strings.Cut(s, ".")
+	if digits := strings.TrimLeft(intPart, "+-"); digits == "" || len(digits) > 12 {
 		return 0, false
 	}
-	i, err := strconv.ParseInt(intPart, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	f := int64(0)
-	if frac != "" {
-		if f, err = strconv.ParseInt((frac + "0000")[:4], 10, 64); err != nil || f < 0 {
-			return 0, false
-		}
-	}
-	if strings.HasPrefix(intPart, "-") {
-		return dec(i*decScale - f), true
-	}
-	return dec(i*decScale + f), true
-}
-
-// String formats d as a canonical decimal (no trailing zeros).
-func (d dec) String() string {
-	neg := d < 0
-	if neg {
-		d = -d
-	}
-	s := strconv.FormatInt(int64(d/decScale), 10)
-	if f := int64(d % decScale); f != 0 {
-		s += "." + strings.TrimRight(strconv.FormatInt(f+decScale, 10)[1:], "0")
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
+	return parser.ParseDecimal(s)
 }
 
 // RateDecimals is the number of decimals a rate is rounded to.

@@ -524,7 +524,7 @@ func (w *Server) handleDiff(rw http.ResponseWriter, r *http.Request) {
 			w.fail(rw, r, http.StatusNotFound, err.Error())
 			return
 		}
-		changed, notComparable := splitChanges(parser.Diff(from.Report, to.Report))
+		changed, notComparable := parser.SplitComparable(parser.Diff(from.Report, to.Report))
 		data["From"], data["Changes"], data["NotComparable"] = from, changed, notComparable
 	}
 	w.render(rw, http.StatusOK, "diff", data)
@@ -1185,20 +1185,6 @@ func niceMax(v float64) float64 {
 		}
 	}
 	return 40 * p
-}
-
-// splitChanges separates the comparable changes of parser.Diff from the
-// cells that cannot be compared.
-func splitChanges(all []parser.Change) (changed, notComparable []parser.Change) {
-	changed, notComparable = []parser.Change{}, []parser.Change{}
-	for _, c := range all {
-		if c.Comparable {
-			changed = append(changed, c)
-		} else {
-			notComparable = append(notComparable, c)
-		}
-	}
-	return changed, notComparable
 }
 
 // dash shows an empty value as "·", as nianbao diff does.
