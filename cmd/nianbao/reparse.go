@@ -257,7 +257,7 @@ func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error
 	}
 	rp.counts.captures++
 	r, err := rp.parser.Parse(body, parser.Source{URL: c.URL, FetchedAt: c.FetchedAt, ContentType: c.ContentType,
-		Agency: c.Agency, Title: c.Title, Published: c.Published})
+		Agency: c.Agency, Title: c.Title, LinkText: c.LinkText, Published: c.Published})
 	if err != nil {
 		outcome.Result, outcome.Detail = store.ResultParseError, err.Error()
 		if linked || !errors.Is(err, parser.ErrUnknownFormat) {
