@@ -147,7 +147,7 @@ func readRaw(vers *bolt.Bucket, rk, v []byte, latestOnly bool) (*rawReport, erro
 // decodeRaw turns copied bytes into the record ForEachReport would give.
 func (db *DB) decodeRaw(j *rawReport, in *interner) (*ReportRecord, error) {
 	rv := j.value
-	rec := &ReportRecord{Agency: rv.Agency, Year: rv.Year, Count: rv.Versions, Created: rv.Created, Updated: rv.Updated}
+	rec := rv.record()
 	for i, vb := range j.versions {
 		ver, err := db.decodeVersionFast(vb, in)
 		if err != nil {

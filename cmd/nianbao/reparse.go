@@ -20,7 +20,18 @@ Re-parses the archived bodies with this build's parser (no network) and
 records a new version of every report whose numbers changed. Run it after
 upgrading nianbao: a fixed parser reaches everything ever fetched.
 
-Which bodies are parsed:
+First, identity (issue 12): the capture of every stored version is parsed
+again and the agency register decides anew which organ and year the version
+belongs to, from everything the page prints (title, heading, metadata, body,
+signature, the list link that led to it) and the config's agencies: rules
+last applied; a version whose organ or year changed moves to that report
+(versions of one organ-year are ordered by the time they were stored, and
+the outcomes naming them follow). Reports that an older nianbao stacked under
+a site's name are split, each page its own report, and names the register
+knows to be one organ become one report per year. Numbers are not touched in
+this pass.
+
+Then numbers. Which bodies are parsed:
   - each report's latest version is parsed again from the capture(s) it was
     made from; a changed number makes a new version, a change of printing
     only ("0" → "０") does not;
@@ -39,6 +50,8 @@ with -v; they do not change the exit status. The run is recorded with kind
 "reparse".
 
 --dry-run opens the archive read-only and only counts what would change.
+An archive of an older schema cannot be opened read-only: run reparse
+without --dry-run once (it migrates the archive first).
 
 Exit status: 0 done; 1 failure (database missing or unreadable, write
 error); 2 usage error; 4 database locked by another process (a crawl is
@@ -95,7 +108,10 @@ func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
-	runErr := rp.run(ctx)
+	ic, runErr := rp.reidentify(ctx)
+	if runErr == nil {
+		runErr = rp.run(ctx)
+	}
 	c := rp.counts
 	if !*dryRun {
 		fails := map[string]int{}
@@ -111,6 +127,12 @@ func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *dryRun {
 		verb = "would store (dry run)"
 	}
+	moved := "moved"
+	if *dryRun {
+		moved = "would move (dry run)"
+	}
+	fmt.Fprintf(stdout, "identity: %d versions read again (%d unreadable, kept); %d %s to another organ or year, %d updated in place, %d organs registered\n",
+		ic.versions, ic.unread, ic.res.Moved, moved, ic.res.Updated, ic.res.Organs)
 	fmt.Fprintf(stdout, "reparsed %d captures with parser %s in %s\n", c.captures, parser.Version, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "reports: %d unchanged; %s %d new versions, %d new reports\n", c.unchanged, verb, c.newVersions, c.newReports)
 	fmt.Fprintf(stdout, "skipped: %d superseded, %d without a year, %d without tables, %d duplicates of archived reports, %d not reports, %d lost their tables (kept), %d parse errors\n",
@@ -153,7 +175,8 @@ type latestInfo struct {
 	n      int // version number
 }
 
-func reportID(agency string, year int) string { return fmt.Sprintf("%s\x00%d", agency, year) }
+// reportID is a report's key in reparse's maps: its agency_id and year.
+func reportID(agencyID string, year int) string { return fmt.Sprintf("%s\x00%d", agencyID, year) }
 
 func (rp *reparser) run(ctx context.Context) error {
 	latestOf, old, err := rp.loadLatest(ctx)
@@ -203,7 +226,7 @@ func (rp *reparser) loadLatest(ctx context.Context) (latestOf map[string][]strin
 	latestOf = map[string][]string{} // capture → report IDs whose latest version it made
 	old = map[string]bool{}
 	err = rp.db.ForEachReport(ctx, store.Filter{}, func(rec *store.ReportRecord) error {
-		id := reportID(rec.Agency, rec.Year)
+		id := reportID(rec.AgencyID, rec.Year)
 		v := rec.Latest()
 		rp.latest[id] = latestInfo{digest: v.Digest, cells: len(v.Report.Cells), n: v.N}
 		for _, c := range v.Captures {
@@ -280,7 +303,13 @@ func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error
 		_, err := record(nil)
 		return err
 	}
-	id := reportID(r.Agency, r.Year)
+	// The report it belongs to is the register's decision (an organ, or
+	// an unidentified page).
+	agencyID, _, _, err := rp.db.Resolve(r, c.Site, c.URL)
+	if err != nil {
+		return err
+	}
+	id := reportID(agencyID, r.Year)
 	prev, exists := rp.latest[id]
 	outcome.Agency, outcome.Year = r.Agency, r.Year
 	switch {
@@ -323,6 +352,7 @@ func (rp *reparser) one(ctx context.Context, c store.Capture, linked bool) error
 			return err
 		}
 		n = res.Report.Version
+		id = reportID(res.Report.AgencyID, r.Year)
 		version = fmt.Sprintf("version %d", n)
 		if !res.Report.Changed {
 			rp.counts.unchanged++

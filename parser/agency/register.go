@@ -88,7 +88,8 @@ const confirmHint = "the same organ code on reports of both, reports of both on 
 //     code, decides: the organ bound to the rule, or a new one for it.
 //   - Otherwise an organ is the same when a name of it relates to the
 //     sighting's name (Compare) and something else agrees: the same name
-//     once normalised (notes such as （本级） aside) on the same site, with
+//     once normalised (notes such as （本级） aside) on the same site (or
+//     where either site is unknown, as for a local import), with
 //     the same valid organ code, or naming at least two divisions (淮安市
 //     洪泽区人民政府 is one organ wherever it is found); a name that only
 //     adds or drops parent divisions (ParentDivision) or is a common
@@ -149,7 +150,10 @@ func Resolve(s Sighting, cands []Organ, rules *Rules) Decision {
 			}
 			codeConflict = valid > 0 && !codeAgree
 		}
-		siteAgree := s.Site != "" && slices.Contains(c.Sites, s.Site)
+		// A site agrees when the organ's reports were found on it, or when
+		// either side's site is unknown (a local import): nothing says
+		// they differ.
+		siteAgree := s.Site == "" || len(c.Sites) == 0 || slices.Contains(c.Sites, s.Site)
 		switch {
 		case codeConflict:
 			if best > Different && (divided || siteAgree) {

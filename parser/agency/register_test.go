@@ -57,6 +57,9 @@ func TestResolve(t *testing.T) {
 		// 司法局 on two sites is two organs; nothing to propose.
 		{"UndividedOtherSite", Sighting{Name: "司法局", Site: "B县"}, []Organ{sfj}, "", Same, nil},
 		{"UndividedSameSite", Sighting{Name: "司法局", Site: "A县"}, []Organ{sfj}, "a:sfj", Same, nil},
+		// A local import has no site: nothing says the sites differ.
+		{"UnknownSite", Sighting{Name: "司法局"}, []Organ{sfj}, "a:sfj", Same, nil},
+		{"UnknownSiteAbbreviation", Sighting{Name: "衡阳市人防办"}, []Organ{renfang}, "a:rf", Abbreviation, nil},
 		// 新华区 is in several cities: one division is not enough away from
 		// its site; two are.
 		{"OneDivisionOtherSite", Sighting{Name: "新华区人民政府", Site: "沧州市"}, []Organ{xinhua}, "", Same, []string{"a:xh"}},
