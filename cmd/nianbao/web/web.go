@@ -65,17 +65,17 @@ type ReportSummary struct {
 	Site       string        `json:"site,omitempty"`
 	Title      string        `json:"title,omitempty"`
 	Year       int           `json:"year"`
-	Format    parser.Format `json:"format"`
-	Input     string        `json:"input"`
-	Versions  int           `json:"versions"`
-	Cells     int           `json:"cells"`
-	Checked   int           `json:"checked"`
-	Failed    int           `json:"failed"`
-	Status    string        `json:"status"` // ok, fail or none (no tables)
-	NoTables  string        `json:"no_tables,omitempty"`
-	Published string        `json:"published"`
-	SourceURL string        `json:"source_url"`
-	Updated   time.Time     `json:"updated"`
+	Format     parser.Format `json:"format"`
+	Input      string        `json:"input"`
+	Versions   int           `json:"versions"`
+	Cells      int           `json:"cells"`
+	Checked    int           `json:"checked"`
+	Failed     int           `json:"failed"`
+	Status     string        `json:"status"` // ok, fail or none (no tables)
+	NoTables   string        `json:"no_tables,omitempty"`
+	Published  string        `json:"published"`
+	SourceURL  string        `json:"source_url"`
+	Updated    time.Time     `json:"updated"`
 	// Key numbers: t3 new_received.total, t3 total.total, t4 review.total
 	// and the two litigation totals, as canonical decimals ("" if blank).
 	NewReceived string `json:"t3_new_received_total"`
