@@ -14,7 +14,7 @@ import (
 	"nianbao/store"
 )
 
-const reparseHelp = `Usage: nianbao reparse [--db PATH] [--dry-run] [-v]
+const reparseHelp = `Usage: nianbao reparse [--db PATH] [--config FILE] [--dry-run] [-v]
 
 Re-parses the archived bodies with this build's parser (no network) and
 records a new version of every report whose numbers changed. Run it after
@@ -49,7 +49,12 @@ is stored from it, or when it had none yet. Parse errors are counted and listed
 with -v; they do not change the exit status. The run is recorded with kind
 "reparse".
 
---dry-run opens the archive read-only and only counts what would change.
+--config FILE first stores the file's agencies: rules in the archive (as a
+crawl with it would), so that a correction made there reaches every report
+archived; the db is then the file's unless --db says otherwise.
+
+--dry-run opens the archive read-only and only counts what would change
+(with the archive's stored rules; --config is not applied).
 An archive of an older schema cannot be opened read-only: run reparse
 without --dry-run once (it migrates the archive first).
 
@@ -77,7 +82,8 @@ type reparseCounts struct {
 func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reparse", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbPath := fs.String("db", DefaultConfig().DB, "archive `PATH`")
+	dbPath := fs.String("db", "", "archive `PATH` (default: the config's db, else "+DefaultConfig().DB+")")
+	cfgPath := fs.String("config", "", "apply the agencies: rules of this config `FILE` first")
 	dryRun := fs.Bool("dry-run", false, "count what would change; write nothing")
 	verbose := fs.Bool("v", false, "list every parse error and unchanged report on stderr")
 	fs.Usage = func() { fmt.Fprint(stderr, reparseHelp); fs.PrintDefaults() }
@@ -86,6 +92,19 @@ func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if fs.NArg() > 0 {
 		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), hint: "reparse takes only flags"}
+	}
+	var cfg *Config
+	if *cfgPath != "" {
+		var err error
+		if cfg, err = ReadConfig(*cfgPath); err != nil {
+			return usageError{msg: err.Error()}
+		}
+	}
+	if *dbPath == "" {
+		*dbPath = DefaultConfig().DB
+		if cfg != nil {
+			*dbPath = cfg.DB
+		}
 	}
 	var db *store.DB
 	var err error
@@ -104,6 +123,11 @@ func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	start := time.Now()
 	rp := &reparser{db: db, parser: p, dryRun: *dryRun, verbose: *verbose, out: stdout, errOut: stderr}
 	if !*dryRun {
+		if cfg != nil {
+			if err := applyAgencyRules(db, cfg); err != nil {
+				return err
+			}
+		}
 		if rp.runID, err = db.BeginRunKind("reparse", nil); err != nil {
 			return err
 		}
