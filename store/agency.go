@@ -866,3 +866,95 @@ func describeKey(tx *bolt.Tx, id string) string {
 	}
 	return id
 }
+
+// AgencyProposal is a merge of two organs that the register proposes and
+// does not make (agency.Relate): A and B are agency_ids (A < B).
+type AgencyProposal struct {
+	A, B         string
+	AName, BName string
+	// Match is agency.Match's name ("parent_division", "abbreviation",
+	// "same", "different" for a shared organ code); Reason says why, with
+	// the evidence missing or against; Confirm what would confirm it.
+	Match   string
+	Reason  string
+	Confirm string
+}
+
+// Proposals returns the merges the register proposes: for every pair of
+// organs sharing a stem (agency.Stem) or an organ code, what agency.Relate
+// finds, in order of A then B. The pairs are found through the indexes,
+// so the cost grows with the organs, not with the reports.
+func (db *DB) Proposals(ctx context.Context) ([]AgencyProposal, error) {
+	var out []AgencyProposal
+	err := db.view(func(tx *bolt.Tx) error {
+		rules := db.agencyRules()
+		cache := map[string]*Agency{}
+		load := func(id string) (*Agency, error) {
+			if a, ok := cache[id]; ok {
+				return a, nil
+			}
+			a, err := followAgency(tx, id)
+			cache[id] = a
+			return a, err
+		}
+		seen := map[string]bool{}
+		c := tx.Bucket(bucketAgencies).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var av agencyValue
+			if err := json.Unmarshal(v, &av); err != nil {
+				return fmt.Errorf("agency %s: decode: %w: %w", k, ErrCorrupt, err)
+			}
+			a := &av.Agency
+			if a.MergedInto != "" {
+				continue
+			}
+			stems, _, codes := a.forms(rules.Rule(a.Rule))
+			var others []string
+			for _, s := range stems {
+				others = append(others, indexIDs(tx.Bucket(bucketAgencyStems), s)...)
+			}
+			for _, cd := range codes {
+				others = append(others, indexIDs(tx.Bucket(bucketAgencyCodes), cd)...)
+			}
+			for _, id := range others {
+				b, err := load(id)
+				if err != nil {
+					return err
+				}
+				if b == nil || b.ID == a.ID {
+					continue
+				}
+				lo, hi := min(a.ID, b.ID), max(a.ID, b.ID)
+				if seen[lo+"\x00"+hi] {
+					continue
+				}
+				seen[lo+"\x00"+hi] = true
+				// Organs bound to two rules in force are what the
+				// configuration says they are.
+				if a.Rule != "" && b.Rule != "" && a.Rule != b.Rule && rules.Rule(a.Rule) != nil && rules.Rule(b.Rule) != nil {
+					continue
+				}
+				x, y := a, b
+				if b.ID < a.ID {
+					x, y = b, a
+				}
+				p, ok := agency.Relate(x.organ(rules.Rule(x.Rule)), y.organ(rules.Rule(y.Rule)))
+				if !ok {
+					q, ok2 := agency.Relate(y.organ(rules.Rule(y.Rule)), x.organ(rules.Rule(x.Rule)))
+					if !ok2 {
+						continue
+					}
+					p = q
+				}
+				out = append(out, AgencyProposal{A: x.ID, B: y.ID, AName: x.Name, BName: y.Name, Match: p.Match.String(),
+					Reason: p.Reason, Confirm: p.Confirm})
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b AgencyProposal) int { return cmp.Or(cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B)) })
+	return out, err
+}

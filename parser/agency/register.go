@@ -221,3 +221,42 @@ func boolCmp(a, b bool) int {
 	}
 	return -1
 }
+
+// Relate says whether two registered organs may be one: a's names, codes
+// and sites are each tried against b as Resolve would try a new report.
+// It returns the strongest relation found as a proposal for b: one that
+// Resolve would merge now (the organs were registered before the evidence
+// joined them) or would propose. ok is false when nothing relates them.
+func Relate(a, b Organ) (Proposal, bool) {
+	codes, sites := a.Codes, a.Sites
+	if len(codes) == 0 {
+		codes = []string{""}
+	}
+	if len(sites) == 0 {
+		sites = []string{""}
+	}
+	var best Proposal
+	found, strong := false, false
+	for _, n := range a.Names {
+		for _, c := range codes {
+			for _, s := range sites {
+				d := Resolve(Sighting{Name: n, Code: c, Site: s}, []Organ{b}, nil)
+				switch {
+				case d.ID == b.ID:
+					p := Proposal{ID: b.ID, Match: d.Match, Reason: d.Reason + " (the two were registered before anything joined them)",
+						Confirm: "an alias in the config (agencies:), or 'nianbao reparse' with the config"}
+					if !strong || p.Match > best.Match {
+						best, found, strong = p, true, true
+					}
+				case !strong:
+					for _, p := range d.Proposals {
+						if p.ID == b.ID && (!found || p.Match > best.Match) {
+							best, found = p, true
+						}
+					}
+				}
+			}
+		}
+	}
+	return best, found
+}

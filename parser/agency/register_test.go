@@ -160,3 +160,20 @@ func TestNewRules_Errors(t *testing.T) {
 		t.Error("nil rules match")
 	}
 }
+
+func TestRelate(t *testing.T) {
+	a := Organ{ID: "a:1", Names: []string{"淮安市洪泽区人民政府"}, Sites: []string{"淮安市"}}
+	b := Organ{ID: "a:2", Names: []string{"洪泽区人民政府"}, Sites: []string{"洪泽区"}}
+	p, ok := Relate(a, b)
+	if !ok || p.ID != "a:2" || p.Match != ParentDivision || !strings.Contains(p.Reason, "淮安市") || p.Confirm == "" {
+		t.Errorf("Relate = %+v, %v; want a proposed parent_division merge", p, ok)
+	}
+	// On the same site they would be one organ now.
+	b.Sites = []string{"淮安市"}
+	if p, ok := Relate(a, b); !ok || !strings.Contains(p.Reason, "registered before") {
+		t.Errorf("Relate on one site = %+v, %v", p, ok)
+	}
+	if _, ok := Relate(a, Organ{ID: "a:3", Names: []string{"淮安市司法局"}, Sites: []string{"淮安市"}}); ok {
+		t.Error("different organs relate")
+	}
+}
