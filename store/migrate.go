@@ -151,7 +151,7 @@ func (db *DB) migrateReport(tx *bolt.Tx, k []byte, now time.Time) ([]move, bool,
 	}
 	vs := make([]ver, 0, rv.Versions)
 	urls := map[string]bool{}
-	stacked := true
+	stacked := true // every version a sourceless report named after its site
 	for n := 1; n <= rv.Versions; n++ {
 		vb := tx.Bucket(bucketVersions).Get(versionKey(k, n))
 		if vb == nil {
@@ -174,12 +174,13 @@ func (db *DB) migrateReport(tx *bolt.Tx, k []byte, now time.Time) ([]move, bool,
 		}
 		vs = append(vs, ver{r: r, captures: vv.Captures, digest: vv.Digest, site: site, url: url})
 	}
-	stacked = stacked && len(urls) > 1
+	legacyStack := stacked && len(urls) > 1
+	targets := map[string]bool{}
 	var moves []move
 	for i, v := range vs {
 		rr := *v.r
 		switch {
-		case stacked:
+		case legacyStack:
 			rr.AgencySource = parser.IdentityConfig
 		case rr.AgencySource == "" && rr.Agency != "":
 			rr.AgencySource = UnrecordedSource
@@ -201,8 +202,11 @@ func (db *DB) migrateReport(tx *bolt.Tx, k []byte, now time.Time) ([]move, bool,
 			return nil, false, err
 		}
 		moves = append(moves, move{from: k, n: i + 1, to: to})
+		targets[string(to)] = true
 	}
-	return moves, stacked, nil
+	// Stacked: versions of several pages that the old key held together
+	// now go to several reports.
+	return moves, len(targets) > 1 && len(urls) > 1, nil
 }
 
 // captureAgency returns the Agency hint (the configured site name) of the

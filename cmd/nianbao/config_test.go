@@ -113,7 +113,7 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"AgencyTypo", oneSite + "agencies:\n  - name: A局\n    alias: [B局]\n", 6, "agencies[0].alias", `did you mean "aliases"`},
 		{"AgencyNoName", oneSite + "agencies:\n  - aliases: [B局]\n", 5, "agencies[0].name", "needs an organ's name"},
 		{"AgencyNameTwice", oneSite + "agencies:\n  - name: A局\n  - name: B局\n    aliases: [A局]\n", 7, "agencies[1].aliases[0]", "already a name of agencies[0]"},
-		{"AgencyShortFormTwice", oneSite + "agencies:\n  - name: 衡阳市人民防空办公室\n    aliases: [衡阳市人防办]\n", 6, "agencies[0].aliases[0]", "given twice"},
+		{"AgencyShortFormElsewhere", oneSite + "agencies:\n  - name: 衡阳市人民防空办公室\n  - name: 衡阳市民防局\n    aliases: [衡阳市人防办]\n", 7, "agencies[1].aliases[0]", "already a name of agencies[0]"},
 		{"AgencyBadYear", oneSite + "agencies:\n  - name: A局\n    renamed_from:\n      - {name: B局, year: 19}\n", 7, "agencies[0].renamed_from[0].year", "not a statistics year"},
 		{"AgencyYearNotNumber", oneSite + "agencies:\n  - name: A局\n    merged_from:\n      - {name: B局, year: soon}\n", 7, "agencies[0].merged_from[0].year", "cannot unmarshal"},
 		{"AgencyBadCode", oneSite + "agencies:\n  - name: A局\n    codes: [\"12345\"]\n", 6, "agencies[0].codes[0]", "not an organ code"},

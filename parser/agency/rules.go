@@ -113,8 +113,9 @@ func (e *RuleError) Error() string {
 func (e *RuleError) Unwrap() error { return e.Err }
 
 // NewRules checks entries and indexes them. It returns a *RuleError for
-// the first problem: an empty name, a name given twice (in one rule or in
-// two: a name can be one organ's only), a former name equal to the rule's
+// the first problem: an empty name, a name given in two rules (a name can
+// be one organ's only; within a rule a repeated name, or a short form of
+// one, is harmless), a former name equal to the rule's
 // name, a year outside 1990–2100, a code that is neither an organisation
 // nor a credit code (NormalizeCode), a code in two rules, or a merge or
 // split naming the rule's own organ.
@@ -132,7 +133,7 @@ func NewRules(entries []Rule) (*Rules, error) {
 			}
 			if j, dup := rs.byName[e]; dup {
 				if j == i {
-					return fail(field, "%s is given twice in this entry", n)
+					return nil // the entry's own name again, maybe in another form (人防办): harmless
 				}
 				return fail(field, "%s is already a name of agencies[%d] (%s): a name belongs to one organ", n, j, entries[j].Name)
 			}
