@@ -338,7 +338,9 @@ func TestOpen_MigratesSchema1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.SortFunc(got, func(a, b row) int { return strings.Compare(a.agency+string(rune(a.year)), b.agency+string(rune(b.year))) })
+	slices.SortFunc(got, func(a, b row) int {
+		return strings.Compare(a.agency+string(rune(a.year)), b.agency+string(rune(b.year)))
+	})
 	want := []row{
 		{"平潭综合实验区市场监督管理局", 2024, 2, true},
 		{"沭阳县", 2023, 1, false}, {"沭阳县", 2023, 1, false},
