@@ -228,7 +228,8 @@ func (db *DB) PutDocuments(docs []Document) ([]DocumentResult, error) {
 			if err != nil {
 				return err
 			}
-			pr.site, pr.url = caps[i].Site, cmp.Or(caps[i].URL, outs[i].URL)
+			pr.cap = caps[i]
+			pr.cap.URL = cmp.Or(caps[i].URL, outs[i].URL)
 			reps[i] = pr
 		}
 		return nil

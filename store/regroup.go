@@ -248,9 +248,9 @@ func (db *DB) summaryOf(tx *bolt.Tx, rk []byte, out []movedVersion) (*reportValu
 	}
 	rv := &reportValue{V: SchemaVersion, AgencyID: id, Year: year, Identified: !IsUnidentifiedID(id), Versions: len(out),
 		Digest: latest.Digest, Created: out[0].vv.StoredAt, Updated: latest.StoredAt}
-	site, url := captureSite(tx, latest.Captures)
-	rv.URL = url
-	rv.summarize(r, site)
+	c := firstCapture(tx, latest.Captures)
+	rv.URL = c.URL
+	rv.summarize(r, c)
 	return rv, nil
 }
 
@@ -270,6 +270,13 @@ func (db *DB) versionReport(vv versionValue) (*parser.Report, error) {
 // captureSite returns the site and URL of the first of captures that is
 // stored.
 func captureSite(tx *bolt.Tx, captures []string) (site, url string) {
+	c := firstCapture(tx, captures)
+	return c.Site, c.URL
+}
+
+// firstCapture returns the provenance of the first of captures that is
+// stored (zero when none is).
+func firstCapture(tx *bolt.Tx, captures []string) Capture {
 	for _, c := range captures {
 		key, err := shaKey(c)
 		if err != nil {
@@ -278,11 +285,11 @@ func captureSite(tx *bolt.Tx, captures []string) (site, url string) {
 		if v := tx.Bucket(bucketCaptures).Get(key); v != nil {
 			var cv captureValue
 			if json.Unmarshal(v, &cv) == nil {
-				return cv.Site, cv.URL
+				return cv.Capture
 			}
 		}
 	}
-	return "", ""
+	return Capture{}
 }
 
 // components splits moves into independent groups (no report key shared

@@ -243,10 +243,10 @@ func (db *DB) resummarize(tx *bolt.Tx, rk []byte) error {
 	if err != nil {
 		return err
 	}
-	site, url := captureSite(tx, vv.Captures)
+	c := firstCapture(tx, vv.Captures)
 	rv.V = SchemaVersion
-	rv.URL = firstOf(url, rv.URL)
-	rv.summarize(r, site)
+	rv.URL = firstOf(c.URL, rv.URL)
+	rv.summarize(r, c)
 	b, err := json.Marshal(rv)
 	if err != nil {
 		return err

@@ -149,14 +149,17 @@ func (rv *reportValue) record() *ReportRecord {
 		URL: rv.URL, Title: rv.Title, Status: rv.Status, Count: rv.Versions, Created: rv.Created, Updated: rv.Updated}
 }
 
-// summarize sets the fields rv takes from its latest version's report.
-func (rv *reportValue) summarize(r *parser.Report, site string) {
-	rv.Agency, rv.Title, rv.Status = r.Agency, r.Title, ReportStatus(r)
+// summarize sets the fields rv takes from its latest version's report and
+// the capture it was parsed from. The title is the report's own when the
+// parser read one, else the list link's text, else the page's title: an
+// unidentified report is listed with it.
+func (rv *reportValue) summarize(r *parser.Report, c Capture) {
+	rv.Agency, rv.Title, rv.Status = r.Agency, cmp.Or(r.Title, c.LinkText, c.Title), ReportStatus(r)
 	if r.SourceURL != "" {
 		rv.URL = r.SourceURL
 	}
-	if site != "" {
-		rv.Site = site
+	if c.Site != "" {
+		rv.Site = c.Site
 	}
 }
 
@@ -249,9 +252,10 @@ type preparedReport struct {
 	digest   string
 	pv       string // parser version
 	zstd     []byte // the report's JSON, compressed
-	// site and url are the capture's site and URL; putReport reads them
-	// from the first capture when they are empty.
-	site, url string
+	// cap is the provenance of the capture the report was parsed from
+	// (its site, URL, title and link text); putReport reads it from the
+	// first capture when its site or URL is empty.
+	cap Capture
 }
 
 func (pr preparedReport) result() PutResult {
@@ -303,23 +307,19 @@ func (db *DB) prepareReport(r *parser.Report, captures []string) (preparedReport
 func (db *DB) putReport(tx *bolt.Tx, pr *preparedReport, runID string, now time.Time, o keyOptions) (PutResult, error) {
 	r := pr.r
 	res := pr.result()
-	if (pr.site == "" || pr.url == "") && len(pr.captures) > 0 {
-		if key, err := shaKey(pr.captures[0]); err == nil {
-			if v := tx.Bucket(bucketCaptures).Get(key); v != nil {
-				var cv captureValue
-				if json.Unmarshal(v, &cv) == nil {
-					pr.site = cmp.Or(pr.site, cv.Site)
-					pr.url = cmp.Or(pr.url, cv.URL)
-				}
-			}
+	if (pr.cap.Site == "" || pr.cap.URL == "") && len(pr.captures) > 0 {
+		if c := firstCapture(tx, pr.captures[:1]); c.URL != "" {
+			c.Site, c.URL = cmp.Or(pr.cap.Site, c.Site), cmp.Or(pr.cap.URL, c.URL)
+			c.Title, c.LinkText = cmp.Or(pr.cap.Title, c.Title), cmp.Or(pr.cap.LinkText, c.LinkText)
+			pr.cap = c
 		}
 	}
-	url := cmp.Or(r.SourceURL, pr.url)
+	url := cmp.Or(r.SourceURL, pr.cap.URL)
 	sha := ""
 	if len(pr.captures) > 0 {
 		sha = pr.captures[0]
 	}
-	k, err := db.keyFor(tx, sighting{r: r, site: pr.site, url: url, sha: sha, digest: pr.digest}, now, o)
+	k, err := db.keyFor(tx, sighting{r: r, site: pr.cap.Site, url: url, sha: sha, digest: pr.digest}, now, o)
 	if err != nil {
 		return res, err
 	}
@@ -348,7 +348,7 @@ func (db *DB) putReport(tx *bolt.Tx, pr *preparedReport, runID string, now time.
 	rv.V = SchemaVersion
 	rv.AgencyID, rv.Identified = k.id, k.identified
 	rv.URL = url
-	rv.summarize(r, pr.site)
+	rv.summarize(r, pr.cap)
 	rv.Versions++
 	rv.Digest = pr.digest
 	rv.Updated = now

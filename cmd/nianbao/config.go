@@ -421,6 +421,13 @@ func walkConfig(n *yaml.Node, t reflect.Type, path string, lines map[string]int,
 		if n.Kind != yaml.ScalarNode {
 			return fail(n, "want a single value, got %s", nodeKind(n))
 		}
+		// Checked here, not by the decoder, so that the error names the
+		// key even inside a flow mapping ({name: x, year: soon}).
+		if t.Kind() == reflect.Int {
+			if _, err := strconv.Atoi(n.Value); err != nil {
+				return fail(n, "cannot unmarshal %q into a whole number", n.Value)
+			}
+		}
 	}
 	return nil
 }

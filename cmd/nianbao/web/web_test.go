@@ -604,3 +604,61 @@ func TestWeb_ReadOnly(t *testing.T) {
 		}
 	}
 }
+
+// Issue 12: a report whose organ is only the site's name is listed as
+// unidentified, with its page's URL and title, never under the site's name
+// with another report; /agencies pages show the register's organ, every
+// name it printed, one line across years.
+func TestWeb_Unidentified(t *testing.T) {
+	a := newWebArchive(t)
+	for i, u := range []string{"https://www.example.gov.cn/bm/a.html", "https://www.example.gov.cn/bm/b.html"} {
+		rec, err := a.db.Report("湛江市司法局", 2025)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := *rec.Versions[0].Report
+		r.Agency, r.AgencySource, r.SourceURL, r.Title = "某县", parser.IdentityConfig, u, ""
+		r.Cells = append([]parser.Cell(nil), r.Cells...)
+		r.Cells[0].Value = strconv.Itoa(100 + i) // each page its own numbers
+		if _, err := a.db.PutDocuments([]store.Document{{Capture: store.Capture{URL: u, Status: 200, Site: "某县", LinkText: "2025年度报告"},
+			Body: []byte(u), Report: &r}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.w.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	body := a.mustGet(t, "/?status=unidentified")
+	rows := reportRowRE.FindAllStringSubmatch(body, -1)
+	if len(rows) != 2 || !strings.Contains(body, "https://www.example.gov.cn/bm/a.html") || !strings.Contains(body, "https://www.example.gov.cn/bm/b.html") ||
+		!strings.Contains(body, ">2025年度报告</a>") || strings.Count(body, `class="report unidentified"`) != 2 {
+		t.Errorf("unidentified list: %d rows\n%s", len(rows), body)
+	}
+	if all := reportRowRE.FindAllStringSubmatch(a.mustGet(t, "/"), -1); len(all) != 8 {
+		t.Errorf("the full list has %d rows, want 6 reports + 2 unidentified", len(all))
+	}
+	var list struct {
+		Reports []ReportSummary `json:"reports"`
+	}
+	if err := json.Unmarshal([]byte(a.mustGet(t, "/api/reports?status=unidentified")), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Reports) != 2 || list.Reports[0].Identified || !strings.HasPrefix(list.Reports[0].AgencyID, "u:") || list.Reports[0].Site != "某县" {
+		t.Errorf("API unidentified = %+v", list.Reports)
+	}
+	// The report page of an unidentified report says so.
+	page := a.mustGet(t, list.Reports[0].URL[len("/api"):])
+	if !strings.Contains(page, "unidentified: the page names no organ") {
+		t.Errorf("report page of an unidentified report:\n%.600s", page)
+	}
+	// An organ's page by agency_id.
+	rec, err := a.db.Report("平潭综合实验区市场监督管理局", 2024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ag := a.mustGet(t, AgencyURL(rec.AgencyID))
+	if !strings.Contains(ag, "agency_id <code>"+rec.AgencyID+"</code>") || !strings.Contains(ag, `data-year="2020" data-value="5"`) || !strings.Contains(ag, `data-year="2024" data-value="4"`) {
+		i := strings.Index(ag, "<main")
+		t.Errorf("agency page by ID:\n%.1500s", ag[max(i, 0):])
+	}
+}
