@@ -958,3 +958,31 @@ func (db *DB) Proposals(ctx context.Context) ([]AgencyProposal, error) {
 	slices.SortFunc(out, func(a, b AgencyProposal) int { return cmp.Or(cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B)) })
 	return out, err
 }
+
+// AgencyNames calls fn with the agency_id and name of every organ of the
+// register, in agency_id order, without reading their reports (cheaper
+// than ForEachAgency when only names are needed). fn must not write to db.
+func (db *DB) AgencyNames(ctx context.Context, fn func(id, name string) error) error {
+	return db.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketAgencies).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var av struct {
+				Name       string `json:"name"`
+				MergedInto string `json:"merged_into"`
+			}
+			if err := json.Unmarshal(v, &av); err != nil {
+				return fmt.Errorf("agency %s: decode: %w: %w", k, ErrCorrupt, err)
+			}
+			if av.MergedInto != "" {
+				continue
+			}
+			if err := fn(string(k), av.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -84,19 +84,30 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			unknown = append(unknown, row{rec.Site, rec})
 			return nil
 		}
-		n, ok := names[rec.AgencyID]
-		if !ok {
-			n = rec.Agency
-			if a, err := db.Agency(rec.AgencyID); err == nil {
-				n = a.Name
-			}
-			names[rec.AgencyID] = n
-		}
-		known = append(known, row{n, rec})
+		known = append(known, row{"", rec})
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("list %s: %w", *dbPath, err)
+	}
+	if len(known) > 0 {
+		// The register's names: looked up one by one for a few organs
+		// (ls --agency), read all at once for many.
+		for _, r := range known {
+			names[r.rec.AgencyID] = ""
+		}
+		if len(names) <= 1000 {
+			for id := range names {
+				if a, err := db.Agency(id); err == nil {
+					names[id] = a.Name
+				}
+			}
+		} else if err := db.AgencyNames(ctx, func(id, name string) error { names[id] = name; return nil }); err != nil {
+			return fmt.Errorf("list %s: %w", *dbPath, err)
+		}
+		for i := range known {
+			known[i].organ = cmp.Or(names[known[i].rec.AgencyID], known[i].rec.Agency)
+		}
 	}
 	byName := func(a, b row) int {
 		return cmp.Or(strings.Compare(a.organ, b.organ), strings.Compare(a.rec.AgencyID, b.rec.AgencyID), cmp.Compare(a.rec.Year, b.rec.Year))

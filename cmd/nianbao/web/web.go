@@ -153,7 +153,7 @@ func (w *Server) Refresh(ctx context.Context) error {
 	// List by organ name (the register's), years in order; reports whose
 	// organ is unidentified last, by site.
 	names := map[string]string{}
-	err = w.db.ForEachAgency(ctx, func(a *store.Agency) error { names[a.ID] = a.Name; return nil })
+	err = w.db.AgencyNames(ctx, func(id, name string) error { names[id] = name; return nil })
 	if err != nil {
 		return fmt.Errorf("index archive: %w", err)
 	}
