@@ -75,7 +75,7 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	var o diffOptions
 	fs.StringVar(&o.db, "db", DefaultConfig().DB, "archive `PATH`")
-	fs.StringVar(&o.agency, "agency", "", "agency name (part of it) or organ code `TEXT`")
+	fs.StringVar(&o.agency, "agency", "", "organ: agency_id, organ code, or part of a name it printed (`TEXT`)")
 	fs.IntVar(&o.from, "from", 0, "earlier statistics `YEAR`")
 	fs.IntVar(&o.to, "to", 0, "later statistics `YEAR`")
 	fs.BoolVar(&o.versions, "versions", false, "compare the stored versions of one report (with --year)")
