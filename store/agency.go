@@ -354,9 +354,9 @@ type keyed struct {
 //   - a report whose organ is only the configured fallback goes to the
 //     organ its valid organ code names when exactly one does; else to the
 //     organ its URL's previous body was attributed to for the same year;
-//     else to an unidentified report of the same site and year with the
-//     same numbers; else to its own source, "u:" + hash(URL). It is never
-//     stacked under the site's name.
+//     else to its own source, "u:" + hash(URL). It is never stacked under
+//     the site's name, nor joined to another page's report because their
+//     numbers are equal (small organs print all-zero tables alike).
 func (db *DB) keyFor(tx *bolt.Tx, s sighting, now time.Time, o keyOptions) (keyed, error) {
 	r := s.r
 	rules := db.agencyRules()
@@ -473,22 +473,6 @@ func (db *DB) unidentifiedKey(tx *bolt.Tx, s sighting, o keyOptions) (keyed, err
 						}
 					}
 				}
-			}
-		}
-	}
-	if s.digest != "" && s.site != "" {
-		prefix := yearKey(r.Year, unidentifiedPrefix)
-		c := tx.Bucket(bucketReportYears).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			id := string(k[4:])
-			rk, _ := reportKey(id, r.Year)
-			v := tx.Bucket(bucketReports).Get(rk)
-			if v == nil {
-				continue
-			}
-			var rv reportValue
-			if json.Unmarshal(v, &rv) == nil && rv.Site == s.site && rv.Digest == s.digest {
-				return keyed{id: id, why: "an unidentified report of the same site and year with the same numbers"}, nil
 			}
 		}
 	}

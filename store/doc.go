@@ -66,9 +66,9 @@
 // registered and the merge is only proposed (Proposals). A report whose
 // organ is only the configured site name (a fallback) is never stacked
 // under that name: it goes to the organ its valid organ code names, or
-// that its URL's previous body was attributed to for the same year, or to
-// an unidentified report of the same site and year with the same numbers,
-// or else to its own source, "u:" + hash(URL). When a page gives an
+// that its URL's previous body was attributed to for the same year, or
+// else to its own source, "u:" + hash(URL) (equal numbers link nothing:
+// small organs print all-zero tables alike). When a page gives an
 // identified report later, its unidentified report of that year joins the
 // organ's.
 //
