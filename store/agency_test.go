@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -282,13 +283,26 @@ func TestDB_Indexes_CheckAndRebuild(t *testing.T) {
 			t.Errorf("CountReports(%+v) = %d, want %d", f, got, want)
 		}
 	}
+	// A summary-only listing reads no version.
+	var sums []string
+	err := db.ForEachReport(context.Background(), Filter{Year: 2024, SummaryOnly: true}, func(r *ReportRecord) error {
+		if r.Versions != nil {
+			t.Errorf("summary of %s has versions", r.Agency)
+		}
+		sums = append(sums, fmt.Sprintf("%s %s %s %d %v", r.Agency, r.Status, r.Format, r.Failed, r.Identified))
+		return nil
+	})
+	slices.Sort(sums)
+	if want := []string{"某县 ok 2021 0 false", "某县公安局 none 2021 0 true", "某县财政局 fail 2021 1 true"}; err != nil || !slices.Equal(sums, want) {
+		t.Errorf("summaries = %q, %v; want %q", sums, err, want)
+	}
 	if err := db.ForEachReport(context.Background(), Filter{Status: "maybe"}, func(*ReportRecord) error { return nil }); !errors.Is(err, ErrInvalid) {
 		t.Errorf("bad status: %v", err)
 	}
 	mustCheck(t, db)
 	// Damage the indexes behind the store's back.
 	rk, _ := reportKey(ok.Report.AgencyID, 2023)
-	err := db.update(func(tx *boltTx) error {
+	err = db.update(func(tx *boltTx) error {
 		if err := tx.Bucket(bucketReportYears).Delete(yearKey(2023, ok.Report.AgencyID)); err != nil {
 			return err
 		}

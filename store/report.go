@@ -38,8 +38,11 @@ type ReportRecord struct {
 	URL   string
 	Title string
 	// Status is the latest version's checks: "ok", "fail" or "none"
-	// (ReportStatus).
+	// (ReportStatus); Format its template format and Failed the number of
+	// its failed checks.
 	Status string
+	Format parser.Format
+	Failed int
 	// Count is the number of versions stored. It equals len(Versions)
 	// unless the record was read with Filter.LatestOnly.
 	Count int
@@ -136,8 +139,10 @@ type reportValue struct {
 	Site       string    `json:"site,omitempty"`
 	URL        string    `json:"url,omitempty"`
 	Title      string    `json:"title,omitempty"`
-	Status     string    `json:"status,omitempty"`
-	Versions   int       `json:"versions"`
+	Status     string        `json:"status,omitempty"`
+	Format     parser.Format `json:"format,omitempty"`
+	Failed     int           `json:"failed,omitempty"`
+	Versions   int           `json:"versions"`
 	Digest     string    `json:"digest"` // of the latest version
 	Created    time.Time `json:"created"`
 	Updated    time.Time `json:"updated"`
@@ -146,7 +151,8 @@ type reportValue struct {
 // record returns the summary as a ReportRecord without versions.
 func (rv *reportValue) record() *ReportRecord {
 	return &ReportRecord{AgencyID: rv.AgencyID, Agency: rv.Agency, Year: rv.Year, Identified: rv.Identified, Site: rv.Site,
-		URL: rv.URL, Title: rv.Title, Status: rv.Status, Count: rv.Versions, Created: rv.Created, Updated: rv.Updated}
+		URL: rv.URL, Title: rv.Title, Status: rv.Status, Format: rv.Format, Failed: rv.Failed, Count: rv.Versions,
+		Created: rv.Created, Updated: rv.Updated}
 }
 
 // summarize sets the fields rv takes from its latest version's report and
@@ -155,6 +161,7 @@ func (rv *reportValue) record() *ReportRecord {
 // unidentified report is listed with it.
 func (rv *reportValue) summarize(r *parser.Report, c Capture) {
 	rv.Agency, rv.Title, rv.Status = r.Agency, cmp.Or(r.Title, c.LinkText, c.Title), ReportStatus(r)
+	rv.Format, rv.Failed = r.Format, len(r.Failures)
 	if r.SourceURL != "" {
 		rv.URL = r.SourceURL
 	}
@@ -387,7 +394,7 @@ func (db *DB) Report(agency string, year int) (*ReportRecord, error) {
 		if err != nil {
 			return err
 		}
-		rec, err = db.loadReport(tx, rk, tx.Bucket(bucketReports).Get(rk), false)
+		rec, err = db.loadReport(tx, rk, tx.Bucket(bucketReports).Get(rk), false, false)
 		return err
 	})
 	if err != nil {
@@ -470,6 +477,11 @@ type Filter struct {
 	// LatestOnly loads only each report's latest version (Count still
 	// says how many there are), which is what listing and export need.
 	LatestOnly bool
+	// SummaryOnly loads no version at all: the record's summary fields
+	// (AgencyID, Agency, Year, Identified, Site, URL, Title, Status,
+	// Format, Failed, Count, Created, Updated) are read from the report's
+	// own key, which is what a listing of many reports needs.
+	SummaryOnly bool
 }
 
 // Statuses are the values Filter.Status accepts.
@@ -485,7 +497,7 @@ var Statuses = []string{"ok", "fail", "none", "unidentified", "identified"}
 func (db *DB) ForEachReport(ctx context.Context, f Filter, fn func(*ReportRecord) error) error {
 	return db.view(func(tx *bolt.Tx) error {
 		return eachReportKey(ctx, tx, f, func(k, v []byte) error {
-			rec, err := db.loadReport(tx, k, v, f.LatestOnly)
+			rec, err := db.loadReport(tx, k, v, f.LatestOnly, f.SummaryOnly)
 			if err != nil {
 				return err
 			}
@@ -682,12 +694,15 @@ func filterIDs(tx *bolt.Tx, f Filter) ([]string, error) {
 }
 
 // loadReport decodes the report at key rk with value v and its versions.
-func (db *DB) loadReport(tx *bolt.Tx, rk, v []byte, latestOnly bool) (*ReportRecord, error) {
+func (db *DB) loadReport(tx *bolt.Tx, rk, v []byte, latestOnly, summaryOnly bool) (*ReportRecord, error) {
 	var rv reportValue
 	if err := json.Unmarshal(v, &rv); err != nil {
 		return nil, fmt.Errorf("report %q: decode: %w: %w", rk, ErrCorrupt, err)
 	}
 	rec := rv.record()
+	if summaryOnly {
+		return rec, nil
+	}
 	vers := tx.Bucket(bucketVersions)
 	first := 1
 	if latestOnly {

@@ -77,7 +77,7 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var known, unknown []row
 	names := map[string]string{}
 	versions := 0
-	f := store.Filter{AgencyContains: strings.TrimSpace(*agency), Year: *year, Status: *status, LatestOnly: true}
+	f := store.Filter{AgencyContains: strings.TrimSpace(*agency), Year: *year, Status: *status, SummaryOnly: true}
 	err = db.ForEachReport(ctx, f, func(rec *store.ReportRecord) error {
 		versions += rec.Count
 		if !rec.Identified {
@@ -143,12 +143,7 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // recFormat is the template format of a record's latest version.
-func recFormat(rec *store.ReportRecord) string {
-	if v := rec.Latest(); v != nil && v.Report != nil {
-		return string(v.Report.Format)
-	}
-	return ""
-}
+func recFormat(rec *store.ReportRecord) string { return string(rec.Format) }
 
 // writeColumns writes rows as left-aligned columns two spaces apart,
 // measuring text in terminal cells: a Chinese character is two cells wide
@@ -194,18 +189,14 @@ func termWidth(s string) int {
 	return n
 }
 
-// checkStatus summarises a report's consistency checks for ls.
+// checkStatus summarises a report's consistency checks for ls, from its
+// summary (store.ReportStatus).
 func checkStatus(rec *store.ReportRecord) string {
-	v := rec.Latest()
-	if v == nil || v.Report == nil {
-		return "no tables"
+	switch rec.Status {
+	case "ok":
+		return "ok"
+	case "fail":
+		return strconv.Itoa(rec.Failed) + " failed"
 	}
-	r := v.Report
-	switch {
-	case r.NoTables != "" || len(r.Cells) == 0:
-		return "no tables"
-	case len(r.Failures) > 0:
-		return strconv.Itoa(len(r.Failures)) + " failed"
-	}
-	return "ok"
+	return "no tables"
 }
