@@ -131,21 +131,21 @@ func (db *DB) decodeVersion(b []byte) (Version, error) {
 // Version 1 files had only agency, year, versions, digest, created and
 // updated (agency then being the key).
 type reportValue struct {
-	V          int       `json:"v"`
-	AgencyID   string    `json:"agency_id,omitempty"`
-	Agency     string    `json:"agency"`
-	Year       int       `json:"year"`
-	Identified bool      `json:"identified,omitempty"`
-	Site       string    `json:"site,omitempty"`
-	URL        string    `json:"url,omitempty"`
-	Title      string    `json:"title,omitempty"`
+	V          int           `json:"v"`
+	AgencyID   string        `json:"agency_id,omitempty"`
+	Agency     string        `json:"agency"`
+	Year       int           `json:"year"`
+	Identified bool          `json:"identified,omitempty"`
+	Site       string        `json:"site,omitempty"`
+	URL        string        `json:"url,omitempty"`
+	Title      string        `json:"title,omitempty"`
 	Status     string        `json:"status,omitempty"`
 	Format     parser.Format `json:"format,omitempty"`
 	Failed     int           `json:"failed,omitempty"`
 	Versions   int           `json:"versions"`
-	Digest     string    `json:"digest"` // of the latest version
-	Created    time.Time `json:"created"`
-	Updated    time.Time `json:"updated"`
+	Digest     string        `json:"digest"` // of the latest version
+	Created    time.Time     `json:"created"`
+	Updated    time.Time     `json:"updated"`
 }
 
 // record returns the summary as a ReportRecord without versions.
