@@ -72,25 +72,34 @@ type titleParts struct {
 // ("湛江市司法局2025年政府信息公开工作年度报告"), the year first ("2019年上海市人民
 // 政府办公厅政府信息公开工作年度报告"), the year last ("…工作年度报告（2019年）",
 // "…信息公开工作2019年度报告"), or as "XX关于2019年度政府信息公开工作情况的报告".
-// A site suffix after "_" or " - " is ignored. The title must name 信息公开
-// and a 报告 or 年报 shortly after it, and carry a year; ok is false
+// A site suffix after "_" or " - " is ignored, and so are spaces and quotes
+// (straight or curly). The title must name its subject (政府信息, 政务信息,
+// 信息公开, 政务公开 or 信息与政务公开) and a 报告, 年报 or 总结 shortly after
+// it, and carry a year: "XX扶贫办2017年政府信息年度报告", "XX人社局2017年度
+// 政府信息与政务公开工作总结" are reports. Companion pages are not, whatever
+// they say (excludedTitle: 解读, 图解, 要点, 通知, 报表…). ok is false
 // otherwise.
 func parseTitle(s string) (p titleParts, ok bool) {
-	if !strings.Contains(s, "公") || !strings.Contains(s, "报") && !strings.Contains(s, "報") {
+	if !strings.Contains(s, "信息") && !strings.Contains(s, "政务") && !strings.Contains(s, "資訊") ||
+		!strings.Contains(s, "报") && !strings.Contains(s, "報") && !strings.Contains(s, "总结") && !strings.Contains(s, "總結") {
 		return p, false
 	}
 	t := squeezeTitle(cutTitle(strings.TrimSpace(s)))
-	k := strings.Index(t, "信息公开")
-	if k < 0 {
+	if excludedTitle(t) {
 		return p, false
 	}
-	tail := t[k:]
-	if e := reportEnd(tail); e < 0 || e > 30*3 {
+	k0 := subjectStart(t)
+	if k0 < 0 {
 		return p, false
 	}
-	k0 := k
-	if strings.HasSuffix(t[:k], "政府") || strings.HasSuffix(t[:k], "政务") {
-		k0 = k - len("政府")
+	if e := reportEnd(t[k0:]); e < 0 || e > 30*3 {
+		return p, false
+	}
+	// k is where the subject starts once a leading 政府/政务 is set apart:
+	// "上海市人民" + "政府信息公开" is 上海市人民政府's report (restoreGov).
+	k := k0
+	if strings.HasPrefix(t[k0:], "政府") || strings.HasPrefix(t[k0:], "政务") {
+		k = k0 + len("政府")
 	}
 	ys, ye, year := findTitleYear(t)
 	if year == 0 {
@@ -110,6 +119,39 @@ func parseTitle(s string) (p titleParts, ok bool) {
 	return p, true
 }
 
+// subjects are the words that name what a report is about; the earliest
+// in a title starts its subject.
+var subjects = []string{"信息与政务公开", "信息和政务公开", "信息及政务公开", "政府信息", "政务信息", "信息公开", "政务公开"}
+
+// subjectStart returns the byte offset of the first subject word in t, or
+// -1.
+func subjectStart(t string) int {
+	best := -1
+	for _, w := range subjects {
+		if i := strings.Index(t, w); i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	return best
+}
+
+// excludedTitle reports whether a squeezed title names a companion page,
+// not a report: a reading (解读, 图解, 一图读懂, 图说), key points (要点), a
+// notice (通知; but a notice that publishes the report, 关于印发…报告的通知,
+// carries it), rules (制度), a form (格式), questions and answers, a press
+// conference, the 政府网站工作年度报表, or a half-year or quarterly summary.
+// The crawler skips the same pages by their link text.
+func excludedTitle(t string) bool {
+	for _, w := range excludedWords {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return strings.Contains(t, "通知") && !containsAny(t, "印发", "公布", "发布")
+}
+
+var excludedWords = []string{"解读", "图解", "一图读懂", "图说", "要点", "制度", "格式", "问答", "新闻发布会", "报表", "半年", "季度"}
+
 // restoreGov gives back the 政府 that was taken for the start of
 // "政府信息公开" when the name needs it: "上海市人民" + "政府信息公开" is
 // 上海市人民政府's report.
@@ -120,16 +162,16 @@ func restoreGov(name, cut string) string {
 	return name
 }
 
-// reportEnd returns the byte offset in s of the first 报告 or 年报, or -1.
+// reportEnd returns the byte offset in s of the first 报告, 年报 or 总结, or
+// -1.
 func reportEnd(s string) int {
-	i, j := strings.Index(s, "报告"), strings.Index(s, "年报")
-	switch {
-	case i < 0:
-		return j
-	case j < 0 || i < j:
-		return i
+	best := -1
+	for _, w := range [...]string{"报告", "年报", "总结"} {
+		if i := strings.Index(s, w); i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
 	}
-	return j
+	return best
 }
 
 // findTitleYear finds the first statistics year in a squeezed title: four
@@ -170,16 +212,16 @@ func isYearAt(t string, i int) bool {
 func isASCIIDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // squeezeTitle folds full-width digits and traditional characters,
-// removes white space and turns a year in Chinese numerals (二〇一九年) into
-// digits. Full-width brackets stay as printed: they are part of the name
-// ("（本级）").
+// removes white space and quotes (straight or curly) and turns a year in
+// Chinese numerals (二〇一九年) into digits. Full-width brackets stay as
+// printed: they are part of the name ("（本级）").
 func squeezeTitle(s string) string {
 	s = simplify(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
 		switch {
-		case isSpace(r):
+		case isSpace(r), r == '"', r == '\'', r == '“', r == '”', r == '‘', r == '’':
 		case r >= '０' && r <= '９':
 			b.WriteByte(byte(r - '０' + '0'))
 		default:
@@ -431,7 +473,8 @@ func metadataAgency(head []line) string {
 
 // linkTextIdentity reads a list link's text: a report title, or an organ's
 // name with a year ("县发改局2023年度报告"), or an organ's name alone (a
-// county column listing its departments).
+// county column listing its departments). The link to a companion page
+// (解读, 要点, 通知…: excludedTitle) says nothing.
 func linkTextIdentity(s string) titleParts {
 	s = strings.TrimSpace(s)
 	for _, ext := range []string{".pdf", ".PDF", ".doc", ".docx", ".wps", ".htm", ".html"} {
@@ -441,6 +484,9 @@ func linkTextIdentity(s string) titleParts {
 		return p
 	}
 	t := squeezeTitle(s)
+	if excludedTitle(t) {
+		return titleParts{} // a companion page's link (解读, 要点, 通知…)
+	}
 	if ys, ye, y := findTitleYear(t); y > 0 {
 		rest := t[ye:]
 		if strings.Contains(rest, "报") || rest == "" {

@@ -33,6 +33,20 @@ func TestParseTitle(t *testing.T) {
 		{"关于印发平潭综合实验区公安局2018年政府信息公开工作报告的通知", "平潭综合实验区公安局", 2018},
 		{"淮安市洪泽区人民政府（本级）2024年政府信息公开工作年度报告", "淮安市洪泽区人民政府（本级）", 2024},
 		{"關於某某局2019年政府信息公開工作年度報告", "某某局", 2019},
+		// The title variants the crawler takes from real 年报 columns
+		// (README "Report titles"): no 公开, 政务信息, 信息与政务公开, 总结,
+		// a stray space, curly quotes.
+		{"沭阳县扶贫办2017年政府信息年度报告", "沭阳县扶贫办", 2017},
+		{"沭阳县人民医院2017年政务信息公开报告", "沭阳县人民医院", 2017},
+		{"沭阳县局2017年政府信息公开工作报告", "沭阳县局", 2017},
+		{"沭阳县人社局2017年度政府信息与政务公开工作总结", "沭阳县人社局", 2017},
+		{"沭阳县国税局2017年度信息与政务公开工作报告", "沭阳县国税局", 2017},
+		{"2017年度沭阳县国税局信息与政务公开工作报告", "沭阳县国税局", 2017},
+		{"沭阳县2017年政府信息 公开年度报告", "沭阳县", 2017},
+		{"2017年政府信息 公开年度报告", "", 2017},
+		{"潭城镇“2017年政府信息公开工作年度报告”", "潭城镇", 2017},
+		{"“潭城镇”2017年政府信息公开工作年度报告", "潭城镇", 2017},
+		{"潭城镇\"2017年政府信息公开工作年度报告\"", "潭城镇", 2017},
 		// A year and no organ.
 		{"2023年政府信息公开工作年度报告", "", 2023},
 		{"我局2023年政府信息公开工作年度报告", "", 2023},
@@ -48,6 +62,20 @@ func TestParseTitle(t *testing.T) {
 		"关于印发2023年政务公开工作要点的通知", "政府信息公开年报_平潭综合实验区党工委管委会", "2024-01-12", ""} {
 		if p, ok := parseTitle(in); ok {
 			t.Errorf("parseTitle(%q) = %+v, want no title", in, p)
+		}
+	}
+	// Companion pages (the crawler skips the same link texts): neither a
+	// title nor a link text naming a report.
+	for _, in := range []string{"《2017年政府信息公开工作年度报告》解读", "图解：沭阳县2017年政府信息公开工作年度报告",
+		"一图读懂沭阳县2017年政府信息公开工作年度报告", "沭阳县2017年政府信息公开工作年度报告要点",
+		"关于做好2017年政府信息公开工作年度报告的通知", "沭阳县政府信息公开工作年度报告制度",
+		"2017年政府信息公开工作年度报告格式", "政府网站工作年度报表（2017年度）", "2017年上半年政务公开工作总结",
+		"沭阳县2017年第三季度政府信息公开工作报告"} {
+		if p, ok := parseTitle(in); ok {
+			t.Errorf("parseTitle(%q) = %+v, want no title", in, p)
+		}
+		if p := linkTextIdentity(in); p.year != 0 || p.agency != "" {
+			t.Errorf("linkTextIdentity(%q) = %+v, want nothing", in, p)
 		}
 	}
 }
@@ -128,6 +156,20 @@ func TestParse_Identity(t *testing.T) {
 		{"YearLastTitle", nil, [][2]string{title(org + "政府信息公开工作年度报告（2023年）_政府信息公开年报")}, Source{}, org, IdentityTitle, 2023, IdentityTitle},
 		{"AboutTitle", nil, [][2]string{title(org + "关于2023年度政府信息公开工作情况的报告")}, Source{}, org, IdentityTitle, 2023, IdentityTitle},
 		{"NoteTitle", nil, [][2]string{title(org + "（本级）2023年政府信息公开工作年度报告")}, Source{}, org + "（本级）", IdentityTitle, 2023, IdentityTitle},
+		// Title variants of real columns, alone on the page (README
+		// "Report titles"); the period is removed so that the year must
+		// come from the title too.
+		{"NoPublicTitle", nil, [][2]string{noPeriod, title(org + "2023年政府信息年度报告")}, Source{}, org, IdentityTitle, 2023, IdentityTitle},
+		{"GovAffairsInfoTitle", nil, [][2]string{noPeriod, title(org + "2023年政务信息公开报告")}, Source{}, org, IdentityTitle, 2023, IdentityTitle},
+		{"SummaryTitle", nil, [][2]string{noPeriod, title(org + "2023年度政府信息与政务公开工作总结")}, Source{}, org, IdentityTitle, 2023, IdentityTitle},
+		{"InfoAndAffairsTitle", nil, [][2]string{noPeriod, title(org + "2023年度信息与政务公开工作报告")}, Source{}, org, IdentityTitle, 2023, IdentityTitle},
+		{"StraySpaceTitle", nil, [][2]string{noPeriod, title(org + "2023年政府信息 公开年度报告")}, Source{}, org, IdentityTitle, 2023, IdentityTitle},
+		{"CurlyQuotesTitle", nil, [][2]string{noPeriod, title(org + "“2023年政府信息公开工作年度报告”")}, Source{}, org, IdentityTitle, 2023, IdentityTitle},
+		{"SummaryHeading", nil, [][2]string{noPeriod, heading(org + "2023年度政府信息与政务公开工作总结")}, Source{}, org, IdentityHeading, 2023, IdentityHeading},
+		{"NoPublicHeading", nil, [][2]string{noPeriod, heading(org + "2023年政府信息年度报告")}, Source{}, org, IdentityHeading, 2023, IdentityHeading},
+		// A companion page's title is no report title: the organ and the
+		// year come from elsewhere.
+		{"ReadingTitle", []string{"source"}, [][2]string{noPeriod, title("《" + org + "2023年政府信息公开工作年度报告》解读")}, Source{}, org, IdentityMetadata, 2023, IdentityPublished},
 		{"HeadingOnly", []string{"heading"}, nil, Source{}, org, IdentityHeading, 2023, IdentityHeading},
 		{"YearFirstHeading", nil, [][2]string{heading("2023年度" + org + "政府信息公开工作年度报告")}, Source{}, org, IdentityHeading, 2023, IdentityHeading},
 		{"HeadingOnTwoLines", nil, [][2]string{heading(org + "2023年<br/>政府信息公开工作年度报告")}, Source{}, org, IdentityHeading, 2023, IdentityHeading},

@@ -75,7 +75,8 @@ func fillMeta(r *Report, doc *document, src Source) {
 		if len(t) > 80*3 || utf8.RuneCountInString(t) > 80 {
 			continue
 		}
-		if strings.Contains(t, "公") {
+		subject := strings.Contains(t, "信息") || strings.Contains(t, "政务")
+		if subject {
 			if done = take(t, IdentityHeading); done {
 				break
 			}
@@ -83,7 +84,7 @@ func fillMeta(r *Report, doc *document, src Source) {
 		// A title broken over two lines: PDF title pages print the organ on
 		// the line above "2023年政府信息公开工作年度报告"; some pages break
 		// the heading after the year.
-		if i > 0 && strings.Contains(t, "报") && strings.Contains(t, "公") {
+		if i > 0 && subject && (strings.Contains(t, "报") || strings.Contains(t, "总结")) {
 			if prev := strings.ReplaceAll(head[i-1].text, " ", ""); utf8.RuneCountInString(prev) <= 30 && organName(prev) != "" {
 				if p, ok := parseTitle(t); ok && p.agency == "" {
 					done = take(prev+strings.TrimSpace(t), IdentityHeading)

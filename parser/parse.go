@@ -10,9 +10,13 @@ import (
 )
 
 // Version identifies the parsing rules. Bump it whenever a change can alter
-// the cells of an already archived report, so that reparse records which
-// rules produced each version.
-const Version = "1"
+// the cells or the identity of an already archived report, so that reparse
+// records which rules produced each version.
+//
+// 2: identity read everywhere it is printed, with its source (issue 12);
+// title variants (政府信息年度报告, 信息与政务公开, 总结); units on table 二's
+// counts (issue 17).
+const Version = "2"
 
 // Source is the provenance of the bytes handed to Parse, and hints from the
 // page that linked them. Every field is optional.

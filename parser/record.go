@@ -5,8 +5,11 @@ import (
 )
 
 // Header is the tidy CSV header, one row per cell. It is the export
-// contract shared by `nianbao parse --format csv` and `nianbao export`.
-var Header = []string{"agency", "year", "format", "table", "row", "column", "value", "raw", "source_url", "published", "fetched_at", "sha256"}
+// contract shared by `nianbao parse --format csv` and `nianbao export`:
+// columns are only ever added, at the end. agency_id (added with the
+// agency register, issue 12) is the archive's identifier of the organ; it
+// is always the last column, empty outside an archive (nianbao parse).
+var Header = []string{"agency", "year", "format", "table", "row", "column", "value", "raw", "source_url", "published", "fetched_at", "sha256", "agency_id"}
 
 // Records returns the tidy rows of r, one per cell in template order,
 // matching Header. Text fields are made safe for spreadsheets with
@@ -19,15 +22,21 @@ func (r *Report) Records() [][]string {
 	return out
 }
 
-// Record returns the tidy row of one cell of r, matching Header.
-func (r *Report) Record(c Cell) []string {
+// Record returns the tidy row of one cell of r, matching Header, with an
+// empty agency_id (a report alone has none: the archive's register gives
+// it; see RecordFor).
+func (r *Report) Record(c Cell) []string { return r.RecordFor(c, "") }
+
+// RecordFor returns the tidy row of one cell of r, matching Header, with
+// the given agency_id.
+func (r *Report) RecordFor(c Cell, agencyID string) []string {
 	year := ""
 	if r.Year != 0 {
 		year = strconv.Itoa(r.Year)
 	}
 	return []string{
 		SafeField(r.Agency), year, string(r.Format), c.Table, c.Row, c.Column,
-		c.Value, SafeField(c.Raw), SafeField(r.SourceURL), r.Published, r.FetchedAt, r.SHA256,
+		c.Value, SafeField(c.Raw), SafeField(r.SourceURL), r.Published, r.FetchedAt, r.SHA256, agencyID,
 	}
 }
 

@@ -38,10 +38,15 @@ type Capture struct {
 	RunID string `json:"run_id,omitempty"`
 	// Site is the configured site ID that fetched it, if any.
 	Site string `json:"site,omitempty"`
-	// Agency, Title and Published are hints from the linking page that
-	// parser.Source accepts; reparse hands them back to the parser.
+	// Agency, Title, LinkText and Published are the hints the parser was
+	// given with the body (parser.Source: the configured site name, the
+	// page's or its report page's title, the text of the list link that
+	// led to it, the listing's date); reparse and check --repair hand them
+	// back to the parser. Captures archived before LinkText was kept apart
+	// have the link text in Title when the page had no title of its own.
 	Agency    string `json:"agency,omitempty"`
 	Title     string `json:"title,omitempty"`
+	LinkText  string `json:"link_text,omitempty"`
 	Published string `json:"published,omitempty"`
 	// Rendered is set when the body is a page as rendered by the crawler's
 	// browser (its DOM after the scripts ran), not bytes a server sent;

@@ -40,6 +40,11 @@ const (
 	// ProblemUnaccounted: a stored body that is no URL's current body, has
 	// no outcome at any URL and that no report version names.
 	ProblemUnaccounted ProblemKind = "unaccounted"
+	// ProblemIndex: an index disagrees with what it indexes (a report
+	// without its year or status entry, an entry naming a report or organ
+	// that does not exist, a report keyed by an organ the register does not
+	// hold). RebuildIndexes repairs it.
+	ProblemIndex ProblemKind = "index"
 )
 
 // Problem is one inconsistency found by Check or Unsettled.
@@ -58,13 +63,15 @@ type Problem struct {
 	// state links it (Parent), else "report".
 	DocKind string
 	Parent  string
-	// Agency, Year and Version name the report involved: the version that
-	// names a missing capture, a bad outcome's, or, for ProblemNoOutcome,
-	// the version made from the body (an archive written before outcomes
-	// were recorded: AdoptVersions records it without parsing).
-	Agency  string
-	Year    int
-	Version int
+	// AgencyID, Year and Version name the report involved: the version
+	// that names a missing capture, a bad outcome's, or, for
+	// ProblemNoOutcome, the version made from the body (an archive written
+	// before outcomes were recorded: AdoptVersions records it without
+	// parsing). Agency is the organ's name as printed, when known.
+	AgencyID string
+	Agency   string
+	Year     int
+	Version  int
 	// Detail says more, in words.
 	Detail string
 }
@@ -74,15 +81,17 @@ func (p Problem) String() string {
 	case ProblemFile:
 		return fmt.Sprintf("file: %s", p.Detail)
 	case ProblemMissingCapture:
-		return fmt.Sprintf("missing capture: report %s %d version %d names capture %s, which is not stored", p.Agency, p.Year, p.Version, p.SHA256)
+		return fmt.Sprintf("missing capture: report %s %d version %d names capture %s, which is not stored", p.report(), p.Year, p.Version, p.SHA256)
 	case ProblemBadOutcome:
-		return fmt.Sprintf("bad outcome: %s (%s) says report %s %d version %d, which does not exist", p.URL, short(p.SHA256), p.Agency, p.Year, p.Version)
+		return fmt.Sprintf("bad outcome: %s (%s) says report %s %d version %d, which does not exist", p.URL, short(p.SHA256), p.report(), p.Year, p.Version)
 	case ProblemNoOutcome:
 		s := fmt.Sprintf("no outcome: %s (%s, %s) was archived but no report or reason was recorded for it", p.URL, p.DocKind, short(p.SHA256))
 		if p.Version > 0 {
-			s += fmt.Sprintf(" (report %s %d version %d was made from it)", p.Agency, p.Year, p.Version)
+			s += fmt.Sprintf(" (report %s %d version %d was made from it)", p.report(), p.Year, p.Version)
 		}
 		return s
+	case ProblemIndex:
+		return "index: " + p.Detail
 	case ProblemDeferred:
 		s := fmt.Sprintf("deferred: %s (%s) is a report page without tables whose attachments were not settled (an interrupted crawl)", p.URL, short(p.SHA256))
 		if !p.Current {
@@ -94,6 +103,10 @@ func (p Problem) String() string {
 	}
 	return fmt.Sprintf("%s: %s %s %s", p.Kind, p.URL, p.SHA256, p.Detail)
 }
+
+// report names the problem's report: its printed name, else its
+// agency_id.
+func (p Problem) report() string { return cmp.Or(p.Agency, p.AgencyID) }
 
 func short(sha string) string { return sha[:min(len(sha), 12)] }
 
@@ -134,6 +147,11 @@ func (db *DB) Check(ctx context.Context) ([]Problem, error) {
 		}); err != nil {
 			return err
 		}
+		iprobs, err := checkIndexes(ctx, tx, counts)
+		if err != nil {
+			return err
+		}
+		probs = append(probs, iprobs...)
 		us, err := unsettled(ctx, tx, refs)
 		if err != nil {
 			return err
@@ -156,11 +174,16 @@ func (db *DB) Check(ctx context.Context) ([]Problem, error) {
 				if o.Result != ResultReport {
 					continue
 				}
-				rk, err := reportKey(o.Agency, o.Year)
+				rk, err := reportKey(o.AgencyID, o.Year)
 				if err != nil || o.Version < 1 || counts[string(rk)] < o.Version {
 					cur, ok := us.states[o.URL]
-					probs = append(probs, Problem{Kind: ProblemBadOutcome, URL: o.URL, SHA256: o.SHA256, Agency: o.Agency, Year: o.Year, Version: o.Version,
-						Current: !ok || cur == "" || cur == o.SHA256, DocKind: cmp.Or(o.Kind, "report"), Parent: o.Parent})
+					probs = append(probs, Problem{Kind: ProblemBadOutcome, URL: o.URL, SHA256: o.SHA256, AgencyID: o.AgencyID, Agency: o.Agency,
+						Year: o.Year, Version: o.Version, Current: !ok || cur == "" || cur == o.SHA256, DocKind: cmp.Or(o.Kind, "report"), Parent: o.Parent})
+					continue
+				}
+				if tx.Bucket(bucketOutcomeReports).Get(outcomeReportKey(rk, k[:32], o.URL)) == nil {
+					probs = append(probs, Problem{Kind: ProblemIndex, URL: o.URL, SHA256: o.SHA256, AgencyID: o.AgencyID, Year: o.Year,
+						Detail: fmt.Sprintf("the outcome of %s (%s) for report %s %d is not in the index of outcomes by report", o.URL, short(o.SHA256), o.AgencyID, o.Year)})
 				}
 			}
 		}
@@ -197,7 +220,8 @@ func (db *DB) Check(ctx context.Context) ([]Problem, error) {
 // versionRef is the latest report version made from one body.
 type versionRef struct {
 	rk     []byte
-	agency string
+	id     string // agency_id
+	agency string // the report's printed agency
 	year   int
 	n      int
 	stored time.Time
@@ -211,6 +235,18 @@ func versionRefs(ctx context.Context, tx *bolt.Tx) (map[string]versionRef, []Pro
 	refs := map[string]versionRef{}
 	var probs []Problem
 	caps := tx.Bucket(bucketCaptures)
+	names := map[string]string{} // report key → printed agency
+	printed := func(rk []byte) string {
+		n, ok := names[string(rk)]
+		if !ok {
+			var rv reportValue
+			if v := tx.Bucket(bucketReports).Get(rk); v != nil && json.Unmarshal(v, &rv) == nil {
+				n = rv.Agency
+			}
+			names[string(rk)] = n
+		}
+		return n
+	}
 	c := tx.Bucket(bucketVersions).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if err := ctx.Err(); err != nil {
@@ -220,7 +256,7 @@ func versionRefs(ctx context.Context, tx *bolt.Tx) (map[string]versionRef, []Pro
 			return nil, nil, fmt.Errorf("version key %q: %w", k, ErrCorrupt)
 		}
 		rk := k[:len(k)-4]
-		agency, year, err := decodeReportKey(rk)
+		id, year, err := decodeReportKey(rk)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -230,16 +266,16 @@ func versionRefs(ctx context.Context, tx *bolt.Tx) (map[string]versionRef, []Pro
 			StoredAt time.Time `json:"stored_at"`
 		}
 		if err := json.Unmarshal(v, &vv); err != nil {
-			return nil, nil, fmt.Errorf("report %s %d version: decode: %w: %w", agency, year, ErrCorrupt, err)
+			return nil, nil, fmt.Errorf("report %s %d version: decode: %w: %w", id, year, ErrCorrupt, err)
 		}
 		for _, s := range vv.Captures {
 			key, err := shaKey(s)
 			if err != nil || caps.Get(key) == nil {
-				probs = append(probs, Problem{Kind: ProblemMissingCapture, SHA256: s, Agency: agency, Year: year, Version: vv.N})
+				probs = append(probs, Problem{Kind: ProblemMissingCapture, SHA256: s, AgencyID: id, Agency: printed(rk), Year: year, Version: vv.N})
 				continue
 			}
 			if old, ok := refs[string(key)]; !ok || !vv.StoredAt.Before(old.stored) {
-				refs[string(key)] = versionRef{rk: bytes.Clone(rk), agency: agency, year: year, n: vv.N, stored: vv.StoredAt}
+				refs[string(key)] = versionRef{rk: bytes.Clone(rk), id: id, agency: printed(rk), year: year, n: vv.N, stored: vv.StoredAt}
 			}
 		}
 	}
@@ -305,7 +341,7 @@ func unsettled(ctx context.Context, tx *bolt.Tx, refs map[string]versionRef) (un
 		if v == nil {
 			p.Kind = ProblemNoOutcome
 			if r, ok := refs[string(key)]; ok {
-				p.Agency, p.Year, p.Version = r.agency, r.year, r.n
+				p.AgencyID, p.Agency, p.Year, p.Version = r.id, r.agency, r.year, r.n
 			}
 			scan.probs = append(scan.probs, p)
 		}
@@ -345,7 +381,7 @@ func unsettled(ctx context.Context, tx *bolt.Tx, refs map[string]versionRef) (un
 			}
 		}
 		scan.probs = append(scan.probs, Problem{Kind: ProblemDeferred, URL: o.URL, SHA256: o.SHA256, Site: site, Current: current,
-			DocKind: cmp.Or(o.Kind, "report"), Parent: o.Parent, Agency: o.Agency, Year: o.Year})
+			DocKind: cmp.Or(o.Kind, "report"), Parent: o.Parent, AgencyID: o.AgencyID, Agency: o.Agency, Year: o.Year})
 	}
 	return scan, nil
 }
@@ -402,10 +438,11 @@ func (db *DB) AdoptVersions(ctx context.Context) (int, error) {
 	}
 	// Count the cells of each version adopted (decoding only those).
 	type adopted struct {
-		ref   versionRef
-		cells int
-		pv    string
-		run   string
+		ref    versionRef
+		agency string
+		cells  int
+		pv     string
+		run    string
 	}
 	vers := map[string]*adopted{} // raw sha → version
 	err = db.view(func(tx *bolt.Tx) error {
@@ -422,9 +459,9 @@ func (db *DB) AdoptVersions(ctx context.Context) (int, error) {
 			}
 			ver, err := db.decodeVersion(v)
 			if err != nil {
-				return fmt.Errorf("report %s %d version %d: %w: %w", r.agency, r.year, r.n, ErrCorrupt, err)
+				return fmt.Errorf("report %s %d version %d: %w: %w", r.id, r.year, r.n, ErrCorrupt, err)
 			}
-			vers[string(key)] = &adopted{ref: r, cells: len(ver.Report.Cells), pv: ver.ParserVersion, run: ver.RunID}
+			vers[string(key)] = &adopted{ref: r, agency: ver.Report.Agency, cells: len(ver.Report.Cells), pv: ver.ParserVersion, run: ver.RunID}
 		}
 		return nil
 	})
@@ -442,13 +479,9 @@ func (db *DB) AdoptVersions(ctx context.Context) (int, error) {
 				continue
 			}
 			o := Outcome{URL: p.URL, SHA256: p.SHA256, Result: ResultReport, Kind: p.DocKind, Parent: p.Parent,
-				Agency: a.ref.agency, Year: a.ref.year, Version: a.ref.n, Cells: a.cells, ParserVersion: a.pv, RunID: a.run, At: now,
+				AgencyID: a.ref.id, Agency: a.agency, Year: a.ref.year, Version: a.ref.n, Cells: a.cells, ParserVersion: a.pv, RunID: a.run, At: now,
 				Detail: "recorded from the report version made from this body (archive written before outcomes)"}
-			v, err := json.Marshal(outcomeValue{V: SchemaVersion, Outcome: o})
-			if err != nil {
-				return err
-			}
-			if err := ob.Put(outcomeKey(key, p.URL), v); err != nil {
+			if err := putOutcome(tx, key, o); err != nil {
 				return err
 			}
 			n++

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"nianbao/parser/agency"
 )
 
 // Options configures Open. A nil *Options means DefaultOptions.
@@ -67,6 +69,9 @@ type DB struct {
 	codec    *codec
 	snap     *SnapshotInfo // non-nil when reading the snapshot instead of path
 	pidPath  string        // "" for read-only opens
+
+	rulesMu sync.Mutex    // protects rules
+	rules   *agency.Rules // the configuration's agency rules; nil for none
 
 	mu       sync.Mutex // protects dirty, lastSnap and closed
 	dirty    bool       // writes committed since the last snapshot
@@ -168,14 +173,22 @@ func Open(path string, opts *Options) (*DB, error) {
 	}
 
 	db := &DB{bolt: bdb, path: path, readOnly: o.ReadOnly, log: lg, snap: snap, stop: make(chan struct{})}
-	if err := db.init(); err != nil {
-		_ = bdb.Close()
-		return nil, err
-	}
 	db.codec, err = newCodec()
 	if err != nil {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	have, err := db.init()
+	if err == nil && have < SchemaVersion {
+		err = db.migrate(have)
+	}
+	if err == nil {
+		err = db.bolt.View(db.loadAgencyRules)
+	}
+	if err != nil {
+		db.codec.close()
+		_ = bdb.Close()
+		return nil, err
 	}
 	if !o.ReadOnly {
 		db.pidPath = PIDPath(path)
@@ -192,8 +205,11 @@ func Open(path string, opts *Options) (*DB, error) {
 }
 
 // init creates the buckets and stamps the schema of a new file, or checks
-// the schema of an existing one.
-func (db *DB) init() error {
+// the schema of an existing one. It returns the file's schema version: an
+// older one is migrated by Open (read-write) or refused with a
+// *SchemaError naming the command that migrates it (read-only).
+func (db *DB) init() (int, error) {
+	have := SchemaVersion
 	check := func(tx *bolt.Tx) (found bool, err error) {
 		m := tx.Bucket(bucketMeta)
 		if m == nil {
@@ -207,21 +223,23 @@ func (db *DB) init() error {
 		if err != nil {
 			return true, fmt.Errorf("open %s: schema version %q: %w", db.path, v, ErrCorrupt)
 		}
-		if n > SchemaVersion {
+		if n > SchemaVersion || n < SchemaVersion && db.readOnly {
 			return true, &SchemaError{Path: db.path, Have: n, Want: SchemaVersion}
 		}
+		have = n
 		return true, nil
 	}
 	if db.readOnly {
-		return db.bolt.View(func(tx *bolt.Tx) error {
+		err := db.bolt.View(func(tx *bolt.Tx) error {
 			found, err := check(tx)
 			if err == nil && !found {
 				err = fmt.Errorf("open %s: %w: not a nianbao database (no schema version)", db.path, ErrCorrupt)
 			}
 			return err
 		})
+		return have, err
 	}
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		found, err := check(tx)
 		if err != nil {
 			return err
@@ -246,6 +264,7 @@ func (db *DB) init() error {
 		}
 		return nil
 	})
+	return have, err
 }
 
 func bucketCount(tx *bolt.Tx) int {

@@ -35,7 +35,8 @@
 //
 // # Reports and versions
 //
-// A report is one (agency, year). PutReport stores a new version only when
+// A report is one organ's statistics year: (agency_id, year), the organ
+// being the agency register's (below). PutReport stores a new version only when
 // the report's normalised numbers change, as judged by CellsDigest over the
 // (table, row, column, value, merged_with) multiset of its cells. The raw
 // printed text is left out on purpose: a re-published page that prints
@@ -45,6 +46,71 @@
 // from, the parser version and the run, so a number can always be traced
 // back to the bytes it came from, and a better parser can be run over the
 // archive (nianbao reparse) without crawling again.
+//
+// # The agency register
+//
+// Researchers study a panel, organ × year, so a report is keyed by the
+// organ that published it, not by the name it happens to print. The
+// register (agency.go) holds one record per organ: its agency_id, its name,
+// the names its reports printed with the years and the identity sources
+// (parser.IdentitySource) each was read from, its organ codes, its sites,
+// its division, and the configuration rule bound to it.
+//
+// Every report write asks the register inside its transaction (keyFor).
+// A report that names its organ (parser.Report.AgencyIdentified) is given
+// to the organ agency.Resolve picks among the organs indexed under the
+// same stem (agency.Stem: the name written out without parent divisions),
+// the same organ code or the same configuration rule: names that differ
+// only by parent divisions, notes or a common short form are one organ
+// when the site or a valid organ code agrees; otherwise a new organ is
+// registered and the merge is only proposed (Proposals). A report whose
+// organ is only the configured site name (a fallback) is never stacked
+// under that name: it goes to the organ its valid organ code names, or
+// that its URL's previous body was attributed to for the same year, or
+// else to its own source, "u:" + hash(URL) (equal numbers link nothing:
+// small organs print all-zero tables alike). When a page gives an
+// identified report later, its unidentified report of that year joins the
+// organ's.
+//
+// IDs. An organ's agency_id is "a:" and 12 hex digits of the SHA-256 of
+// the stem of the name it was first registered under (淮安市洪泽区人民政府
+// and 洪泽区人民政府 both hash 洪泽区人民政府), so two archives that meet an
+// organ give it the same ID whatever name came first; when another organ
+// holds that ID (新华区人民政府 of two cities), the full written-out name,
+// then the site, then a counter are hashed instead. An unidentified
+// report's ID is "u:" and 16 hex digits of the SHA-256 of its URL. An ID,
+// once assigned, stays with its organ: renames add names, a configuration
+// rule that joins two organs keeps the older ID and leaves the other as a
+// redirect (Agency and Report follow it), and nothing ever reuses an ID.
+// Removing a rule from the configuration does not split what it joined.
+//
+// Configuration rules (agency.Rules: aliases, codes, renames with the year
+// they took effect, mergers, splits) are stored in the meta bucket by
+// ApplyAgencyRules and consulted first. Regrouping (regroup.go) moves
+// stored versions between reports when rules join organs, when reparse
+// re-derives identity (Reidentify), and when a version 1 archive is
+// migrated: versions keep their history, are ordered by the time they
+// were stored, and equal numbers fold into one version; every outcome
+// naming a moved version follows it.
+//
+// Reading the register (for the research layer and the scale work):
+//   - ForEachAgency iterates the organs in agency_id order, with the years
+//     of their reports; Agency(id) reads one (following a merge).
+//   - LookupAgencies(text) finds agency_ids by ID, organ code or any part of
+//     a printed name; Report(idOrName, year) reads one report.
+//   - ForEachReport(Filter{AgencyID: id}) reads an organ's reports, years
+//     in order; Filter{Year}, Filter{Status: "ok"|"fail"|"none"} and
+//     Filter{Status: "unidentified"} answer from their indexes, and
+//     ReportRecord carries AgencyID, Identified, Site, URL, Title, Status.
+//   - Proposals lists the merges the register could not confirm.
+//
+// Indexes, written in the same transaction as what they index: reports by
+// year (year + agency_id) and by status (status + report key), the
+// register's stems, names (also the site name of every unidentified
+// report) and codes (form + agency_id), and outcomes by report (report key
+// + body hash + URL, so that moving a version rewrites exactly the
+// outcomes naming it). Check verifies them (ProblemIndex) and
+// RebuildIndexes rewrites them.
 //
 // # Outcomes
 //
@@ -115,4 +181,17 @@
 // schema version is stored in the "meta" bucket and checked on Open: a file
 // from a newer nianbao gives ErrSchemaTooNew rather than being misread.
 // Every JSON value also carries the version it was written with ("v").
+//
+// Version 2 added the register and keyed reports by agency_id. A
+// read-write Open migrates a version 1 file (migrate.go): each report is
+// given to the register as its parser then read it (a name without a
+// recorded source is taken as identified, marked "unrecorded"), except a
+// report whose versions come from several pages under the site's own name
+// (the old crawl's fallback, stacked), which becomes an unidentified report
+// per page; the versions are regrouped, the outcomes rewritten, the
+// indexes built, each step a transaction of its own and the schema stamped
+// last, so an interrupted migration resumes at the next Open. A read-only
+// Open of a version 1 file fails with a *SchemaError (ErrSchemaOld) naming
+// the command that migrates it ('nianbao reparse', which then re-derives
+// every report's identity with the current parser).
 package store

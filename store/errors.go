@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors returned by the store. Compare them with errors.Is.
@@ -34,7 +35,32 @@ var (
 	// ErrCorrupt is returned when a stored value cannot be decoded or a
 	// body does not hash to its key.
 	ErrCorrupt = errors.New("store: corrupt record")
+
+	// ErrAmbiguous is returned when a printed name selects more than one
+	// organ's report (an *AmbiguousError lists them).
+	ErrAmbiguous = errors.New("store: name is ambiguous")
+
+	// ErrSchemaOld is returned by a read-only Open of a file written
+	// before the current schema: only a read-write Open migrates it (a
+	// *SchemaError says which command to run).
+	ErrSchemaOld = errors.New("store: database schema is older than this nianbao")
 )
+
+// AmbiguousError is returned when a printed name selects the reports of
+// several organs for one year. IDs are their agency_ids.
+type AmbiguousError struct {
+	Name string
+	Year int
+	IDs  []string
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("report %s %d: the name is printed by %d organs (%s): give an agency_id",
+		e.Name, e.Year, len(e.IDs), strings.Join(e.IDs, ", "))
+}
+
+// Unwrap returns ErrAmbiguous.
+func (e *AmbiguousError) Unwrap() error { return ErrAmbiguous }
 
 // LockedError is the error Open returns when the database is held by
 // another process. PID is that process's id as recorded in the pid file
@@ -57,17 +83,28 @@ func (e *LockedError) Error() string {
 func (e *LockedError) Unwrap() []error { return []error{ErrLocked, e.Err} }
 
 // SchemaError is the error Open returns for a file with an unsupported
-// schema version. It wraps ErrSchemaTooNew.
+// schema version: newer than this build (it wraps ErrSchemaTooNew), or
+// older and opened read-only, which cannot migrate it (ErrSchemaOld).
 type SchemaError struct {
 	Path string
 	Have int // the file's schema version
-	Want int // the newest version this build understands
+	Want int // the version this build writes
 }
 
 func (e *SchemaError) Error() string {
+	if e.Have < e.Want {
+		return fmt.Sprintf("open %s: database schema version %d predates the agency register (version %d); "+
+			"a read-only command cannot migrate it: run 'nianbao reparse --db %s' once (it migrates the archive and "+
+			"re-derives every report's organ; a crawl or 'nianbao check --repair' migrates it too)", e.Path, e.Have, e.Want, e.Path)
+	}
 	return fmt.Sprintf("open %s: database schema version %d is newer than this nianbao understands (%d): upgrade nianbao",
 		e.Path, e.Have, e.Want)
 }
 
-// Unwrap returns ErrSchemaTooNew.
-func (e *SchemaError) Unwrap() error { return ErrSchemaTooNew }
+// Unwrap returns ErrSchemaTooNew or ErrSchemaOld.
+func (e *SchemaError) Unwrap() error {
+	if e.Have < e.Want {
+		return ErrSchemaOld
+	}
+	return ErrSchemaTooNew
+}

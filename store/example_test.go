@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -33,7 +34,7 @@ func ExampleDB_PutReport() {
 	sum := sha256.Sum256(page)
 	capture := hex.EncodeToString(sum[:]) // captures are keyed by SHA-256
 
-	r := &parser.Report{Agency: "平潭综合实验区行政审批局", Year: 2023, Format: parser.Format2021, Cells: []parser.Cell{
+	r := &parser.Report{Agency: "平潭综合实验区行政审批局", AgencySource: parser.IdentityTitle, Year: 2023, Format: parser.Format2021, Cells: []parser.Cell{
 		{Table: "t3", Row: "new_received", Column: "total", Value: "7", Raw: "7"},
 	}}
 	res, _ := db.PutReport(r, []string{capture}, "")
@@ -58,4 +59,55 @@ func ExampleDB_PutReport() {
 	// v2 created=false changed=true
 	// version 1: new_received.total = 7
 	// version 2: new_received.total = 8
+}
+
+// The agency register: reports are keyed by their organ, whatever name
+// they print; pages that name no organ stay apart.
+func ExampleDB_ForEachAgency() {
+	dir, err := os.MkdirTemp("", "nianbao-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	db, err := store.Open(filepath.Join(dir, "nianbao.db"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	put := func(url, agency string, source parser.IdentitySource, year int, received string) {
+		r := &parser.Report{Agency: agency, AgencySource: source, Year: year, Format: parser.Format2021,
+			Cells: []parser.Cell{{Table: "t3", Row: "new_received", Column: "total", Value: received, Raw: received}}}
+		c := store.Capture{URL: url, Status: 200, Site: "洪泽区"}
+		if _, err := db.PutDocuments([]store.Document{{Capture: c, Body: []byte(url), Report: r}}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	put("https://www.hongze.gov.cn/nb/2023.html", "洪泽区人民政府", parser.IdentityTitle, 2023, "21")
+	put("https://www.hongze.gov.cn/nb/2024.html", "淮安市洪泽区人民政府", parser.IdentityHeading, 2024, "95")
+	put("https://www.hongze.gov.cn/nb/bm/1.html", "洪泽区", parser.IdentityConfig, 2024, "3") // names no organ
+
+	ctx := context.Background()
+	// Iterate the organs; look one up by any name it printed.
+	_ = db.ForEachAgency(ctx, func(a *store.Agency) error {
+		fmt.Println(a.ID, a.Name, a.Years, len(a.Names), "names")
+		return nil
+	})
+	ids, _, _ := db.LookupAgencies("洪泽区人民政府")
+	// Read an organ's reports by year.
+	_ = db.ForEachReport(ctx, store.Filter{AgencyID: ids[0], LatestOnly: true}, func(rec *store.ReportRecord) error {
+		cell, _ := rec.Latest().Report.Cell("t3", "new_received", "total")
+		fmt.Println(rec.Year, rec.Agency, cell.Value)
+		return nil
+	})
+	// List the reports whose organ is unidentified, with their page.
+	_ = db.ForEachReport(ctx, store.Filter{Status: "unidentified"}, func(rec *store.ReportRecord) error {
+		fmt.Println(rec.AgencyID, rec.Identified, rec.Site, rec.Year, rec.URL)
+		return nil
+	})
+	// Output:
+	// a:8aa7933537f5 淮安市洪泽区人民政府 [2023 2024] 2 names
+	// 2023 洪泽区人民政府 21
+	// 2024 淮安市洪泽区人民政府 95
+	// u:ae6ca794616b78b2 false 洪泽区 2024 https://www.hongze.gov.cn/nb/bm/1.html
 }

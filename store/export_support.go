@@ -88,7 +88,7 @@ func ForEachReportMapped[T any](ctx context.Context, db *DB, f Filter, workers i
 		vers := tx.Bucket(bucketVersions)
 		read := 0
 		err := eachReportKey(ctx, tx, f, func(k, v []byte) error {
-			raw, err := readRaw(vers, k, v, f.LatestOnly)
+			raw, err := readRaw(vers, k, v, f.LatestOnly, f.SummaryOnly)
 			if err != nil {
 				return err
 			}
@@ -125,10 +125,13 @@ type rawReport struct {
 
 // readRaw copies the report summary and the versions to decode (all, or
 // the latest) out of the transaction.
-func readRaw(vers *bolt.Bucket, rk, v []byte, latestOnly bool) (*rawReport, error) {
+func readRaw(vers *bolt.Bucket, rk, v []byte, latestOnly, summaryOnly bool) (*rawReport, error) {
 	j := &rawReport{key: append([]byte(nil), rk...)}
 	if err := json.Unmarshal(v, &j.value); err != nil {
 		return nil, fmt.Errorf("report %q: decode: %w: %w", rk, ErrCorrupt, err)
+	}
+	if summaryOnly {
+		return j, nil
 	}
 	j.first = 1
 	if latestOnly {
@@ -147,7 +150,7 @@ func readRaw(vers *bolt.Bucket, rk, v []byte, latestOnly bool) (*rawReport, erro
 // decodeRaw turns copied bytes into the record ForEachReport would give.
 func (db *DB) decodeRaw(j *rawReport, in *interner) (*ReportRecord, error) {
 	rv := j.value
-	rec := &ReportRecord{Agency: rv.Agency, Year: rv.Year, Count: rv.Versions, Created: rv.Created, Updated: rv.Updated}
+	rec := rv.record()
 	for i, vb := range j.versions {
 		ver, err := db.decodeVersionFast(vb, in)
 		if err != nil {

@@ -206,7 +206,7 @@ func TestDB_ReleaseMapped_KeepsData(t *testing.T) {
 		c := tx.Bucket(bucketReports).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			db.releaseMapped(tx)
-			rec, err := db.loadReport(tx, k, v, false)
+			rec, err := db.loadReport(tx, k, v, false, false)
 			if err != nil {
 				return err
 			}

@@ -65,7 +65,7 @@ func truthReport(tb testing.TB) *parser.Report {
 	if err := json.Unmarshal(b, &truth); err != nil {
 		tb.Fatal(err)
 	}
-	r := &parser.Report{Agency: truth.Agency, Year: truth.Year, Format: parser.Format2021,
+	r := &parser.Report{Agency: truth.Agency, AgencySource: parser.IdentityTitle, Year: truth.Year, YearSource: parser.IdentityTitle, Format: parser.Format2021,
 		Published: truth.Published, Scope: parser.ScopeSelf, Input: "html", Checked: 4, ParserVersion: parser.Version,
 		Title: truth.Agency + strconv.Itoa(truth.Year) + "年政府信息公开工作年度报告"}
 	add := func(table, row, col string, v int) {
@@ -102,7 +102,7 @@ func truthReport(tb testing.TB) *parser.Report {
 // syntheticReport is a full 2021-format report with numbers drawn from
 // rng: realistic in shape and size (syntheticCells cells).
 func syntheticReport(agency string, year int, rng *rand.Rand) *parser.Report {
-	r := &parser.Report{Agency: agency, Year: year, Format: parser.Format2021, Scope: parser.ScopeSelf,
+	r := &parser.Report{Agency: agency, AgencySource: parser.IdentityTitle, Year: year, YearSource: parser.IdentityTitle, Format: parser.Format2021, Scope: parser.ScopeSelf,
 		Input: "html", Checked: 4, ParserVersion: parser.Version, Published: fmt.Sprintf("%d-01-%02d", year+1, 1+rng.IntN(28)),
 		Title: fmt.Sprintf("%s%d年政府信息公开工作年度报告", agency, year)}
 	for _, t := range parser.Tables {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -77,14 +78,17 @@ type Outcome struct {
 	// Parent the report page an attachment was linked from, if any.
 	Kind   string `json:"kind,omitempty"`
 	Parent string `json:"parent,omitempty"`
-	// Agency and Year identify the report the body was parsed into
-	// (ResultReport, and ResultDeferred/ResultSuperseded for a page
-	// without tables); Version is the version it made or matched
-	// (ResultReport only), Cells the number of cells parsed.
-	Agency  string `json:"agency,omitempty"`
-	Year    int    `json:"year,omitempty"`
-	Version int    `json:"version,omitempty"`
-	Cells   int    `json:"cells,omitempty"`
+	// AgencyID and Year key the report the body made or matched
+	// (ResultReport only: the register's agency_id, "u:…" for an
+	// unidentified report); Agency is the organ as the body prints it
+	// (also for ResultDeferred/ResultSuperseded, a page without tables).
+	// Version is the version it made or matched (ResultReport only), Cells
+	// the number of cells parsed.
+	AgencyID string `json:"agency_id,omitempty"`
+	Agency   string `json:"agency,omitempty"`
+	Year     int    `json:"year,omitempty"`
+	Version  int    `json:"version,omitempty"`
+	Cells    int    `json:"cells,omitempty"`
 	// Of is, for ResultDuplicate, the URL whose outcome stands for the
 	// body.
 	Of string `json:"of,omitempty"`
@@ -113,7 +117,9 @@ type Document struct {
 	Body []byte
 	// Report, when set, is the report parsed from the body. It is stored
 	// by PutReport's rule (a new version only when its numbers changed),
-	// made from this capture, and the outcome becomes ResultReport.
+	// made from this capture, under the organ the register decides (with
+	// the capture's site and URL as evidence), and the outcome becomes
+	// ResultReport.
 	Report *parser.Report
 	// Outcome is the body's outcome. URL defaults to Capture.URL and RunID
 	// to Capture.RunID; SHA256 is the body's. With a Report, Result,
@@ -222,6 +228,8 @@ func (db *DB) PutDocuments(docs []Document) ([]DocumentResult, error) {
 			if err != nil {
 				return err
 			}
+			pr.cap = caps[i]
+			pr.cap.URL = cmp.Or(caps[i].URL, outs[i].URL)
 			reps[i] = pr
 		}
 		return nil
@@ -231,7 +239,6 @@ func (db *DB) PutDocuments(docs []Document) ([]DocumentResult, error) {
 	res := make([]DocumentResult, n)
 	now := time.Now().UTC()
 	err = db.update(func(tx *bolt.Tx) error {
-		ob := tx.Bucket(bucketOutcomes)
 		for i := range docs {
 			if fresh[i] {
 				ok, err := preps[i].put(tx)
@@ -243,24 +250,20 @@ func (db *DB) PutDocuments(docs []Document) ([]DocumentResult, error) {
 			o := outs[i]
 			o.SHA256 = hex.EncodeToString(keys[i])
 			if r := docs[i].Report; r != nil {
-				pr, err := reps[i].put(tx, o.RunID, now)
+				pr, err := db.putReport(tx, &reps[i], o.RunID, now, keyOptions{})
 				if err != nil {
 					return fmt.Errorf("put report %s %d from %s: %w", r.Agency, r.Year, o.URL, err)
 				}
 				res[i].Report = pr
-				o.Result, o.Agency, o.Year, o.Version, o.Cells = ResultReport, r.Agency, r.Year, pr.Version, len(r.Cells)
+				o.Result, o.AgencyID, o.Agency, o.Year, o.Version, o.Cells = ResultReport, pr.AgencyID, r.Agency, r.Year, pr.Version, len(r.Cells)
 				o.ParserVersion = reps[i].pv
 			}
 			if o.ParserVersion == "" {
 				o.ParserVersion = parser.Version
 			}
 			o.At = now
-			v, err := json.Marshal(outcomeValue{V: SchemaVersion, Outcome: o})
-			if err != nil {
+			if err := putOutcome(tx, keys[i], o); err != nil {
 				return err
-			}
-			if err := ob.Put(outcomeKey(keys[i], o.URL), v); err != nil {
-				return fmt.Errorf("put outcome %s (%s): %w", o.URL, o.SHA256, err)
 			}
 			res[i].Outcome = o
 		}

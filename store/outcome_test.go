@@ -36,11 +36,12 @@ func TestDB_PutDocuments_OneTransaction(t *testing.T) {
 	if !res[0].NewCapture || !res[1].NewCapture || res[2].NewCapture {
 		t.Errorf("NewCapture = %v %v %v, want true true false", res[0].NewCapture, res[1].NewCapture, res[2].NewCapture)
 	}
-	if want := (PutResult{Agency: r.Agency, Year: 2023, Version: 1, Created: true, Changed: true}); res[0].Report != want {
+	id := res[0].Report.AgencyID
+	if want := (PutResult{AgencyID: id, Identified: true, Why: res[0].Report.Why, Agency: r.Agency, Year: 2023, Version: 1, Created: true, Changed: true}); res[0].Report != want || !IsAgencyID(id) || IsUnidentifiedID(id) {
 		t.Errorf("report result = %+v, want %+v", res[0].Report, want)
 	}
 	o := res[0].Outcome
-	if o.Result != ResultReport || o.URL != pageURL || o.SHA256 != sha(string(page)) || o.Agency != r.Agency || o.Year != 2023 ||
+	if o.Result != ResultReport || o.URL != pageURL || o.SHA256 != sha(string(page)) || o.AgencyID != id || o.Agency != r.Agency || o.Year != 2023 ||
 		o.Version != 1 || o.Cells != len(r.Cells) || o.RunID != "run-1" || o.ParserVersion != parser.Version || o.At.IsZero() {
 		t.Errorf("page outcome = %+v", o)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"nianbao/parser"
@@ -20,7 +21,9 @@ func TestDB_PutReport_Versioning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (PutResult{Agency: "平潭综合实验区行政审批局", Year: 2023, Version: 1, Created: true, Changed: true}); res != want {
+	id := res.AgencyID
+	if want := (PutResult{AgencyID: id, Identified: true, Why: "no registered organ is the same (a new organ)",
+		Agency: "平潭综合实验区行政审批局", Year: 2023, Version: 1, Created: true, Changed: true}); res != want || !strings.HasPrefix(id, "a:") {
 		t.Fatalf("first PutReport = %+v; want %+v", res, want)
 	}
 
@@ -55,7 +58,7 @@ func TestDB_PutReport_Versioning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (PutResult{Agency: r.Agency, Year: 2023, Version: 2, Changed: true}); res != want {
+		if want := (PutResult{AgencyID: id, Identified: true, Why: res.Why, Agency: r.Agency, Year: 2023, Version: 2, Changed: true}); res != want {
 			t.Fatalf("PutReport(changed) = %+v; want %+v", res, want)
 		}
 		rec, err := db.Report(r.Agency, 2023)
@@ -157,8 +160,17 @@ func TestDB_ForEachReport_OrderAndFilter(t *testing.T) {
 	}
 	got := list(Filter{})
 	want := []string{}
+	// Key order: the organs' agency_ids, then the years.
+	ids := map[string]string{}
+	for _, a := range agencies {
+		rec, err := db.Report(a, 2019)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[a] = rec.AgencyID
+	}
 	sorted := slices.Clone(agencies)
-	slices.Sort(sorted) // UTF-8 byte order
+	slices.SortFunc(sorted, func(a, b string) int { return strings.Compare(ids[a], ids[b]) })
 	for _, a := range sorted {
 		for _, y := range []int{2019, 2023, 2024} {
 			want = append(want, fmt.Sprintf("%s/%d/2/2", a, y))

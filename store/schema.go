@@ -17,7 +17,11 @@ import (
 // a higher version (ErrSchemaTooNew) and stamps new files with this one.
 // Bump it, and teach Open to migrate, whenever a key encoding or a value's
 // meaning changes.
-const SchemaVersion = 1
+//
+// Version 2 (the agency register, issue 12) keys reports by agency_id and
+// year instead of the printed agency name, and adds the register and the
+// indexes below; a read-write Open migrates a version 1 file (migrate.go).
+const SchemaVersion = 2
 
 // Bucket names. All buckets are top-level.
 var (
@@ -32,12 +36,45 @@ var (
 	// chunk of the capture's compressed body (at most chunkSize bytes).
 	bucketBodies = []byte("bodies")
 
-	// bucketReports: reportKey(agency, year) → reportValue JSON.
+	// bucketReports: reportKey(agency_id, year) → reportValue JSON. The
+	// agency_id is a registered organ's ("a:…") or, for a report whose
+	// organ is not identified, its source's ("u:…"; see doc.go), so keys
+	// sort by organ, then year, and the unidentified reports come last.
 	bucketReports = []byte("reports")
 
-	// bucketVersions: reportKey(agency, year) + version (uint32 BE) →
+	// bucketVersions: reportKey(agency_id, year) + version (uint32 BE) →
 	// versionValue JSON.
 	bucketVersions = []byte("versions")
+
+	// bucketAgencies: agency_id → agencyValue JSON: the register's organs.
+	bucketAgencies = []byte("agencies")
+
+	// bucketAgencyStems: agency.Stem(name) + 0x00 + agency_id → empty: the
+	// organs that may be the same as a newly printed name (Resolve's
+	// candidates).
+	bucketAgencyStems = []byte("agency_stems")
+
+	// bucketAgencyNames: searchForm(name) + 0x00 + agency_id → empty: every
+	// name an organ printed or the configuration gives it, and the printed
+	// name (the site's) of every unidentified report under its "u:" id.
+	// Exact name lookups seek it; --agency TEXT scans it.
+	bucketAgencyNames = []byte("agency_names")
+
+	// bucketAgencyCodes: agency.OrgCode(code) + 0x00 + agency_id → empty.
+	bucketAgencyCodes = []byte("agency_codes")
+
+	// bucketReportYears: year (uint32 BE) + agency_id → empty: the reports
+	// of one year, in agency_id order.
+	bucketReportYears = []byte("report_years")
+
+	// bucketReportStatus: status + 0x00 + reportKey → empty, status one of
+	// "ok", "fail", "none" (the latest version's checks; ReportStatus).
+	bucketReportStatus = []byte("report_status")
+
+	// bucketOutcomeReports: reportKey + sha256 (32 raw bytes) + URL → empty:
+	// the outcomes (ResultReport) that name a version of the report, so
+	// that moving a report's versions rewrites exactly those.
+	bucketOutcomeReports = []byte("outcome_reports")
 
 	// bucketRuns: run ID (UTF-8, sorts by start time) → runValue JSON.
 	bucketRuns = []byte("runs")
@@ -61,23 +98,94 @@ var (
 	bucketOutcomes = []byte("outcomes")
 
 	allBuckets = [][]byte{bucketMeta, bucketCaptures, bucketBodies, bucketReports,
-		bucketVersions, bucketRuns, bucketURLs, bucketQueue, bucketQueued, bucketOutcomes}
+		bucketVersions, bucketRuns, bucketURLs, bucketQueue, bucketQueued, bucketOutcomes,
+		bucketAgencies, bucketAgencyStems, bucketAgencyNames, bucketAgencyCodes,
+		bucketReportYears, bucketReportStatus, bucketOutcomeReports}
 )
 
 // Keys in bucketMeta.
 var (
 	keyMetaSchema  = []byte("schema")
 	keyMetaCreated = []byte("created")
+	// keyMetaRules holds the configuration's agency rules ([]agency.Rule
+	// JSON) last applied with ApplyAgencyRules.
+	keyMetaRules = []byte("agency_rules")
+	// keyMetaMigrated records the migration from an older schema (JSON).
+	keyMetaMigrated = []byte("migrated")
 )
+
+// Prefixes of agency IDs: a registered organ, and the source of a report
+// whose organ is not identified.
+const (
+	organPrefix        = "a:"
+	unidentifiedPrefix = "u:"
+)
+
+// IsUnidentifiedID reports whether id is the ID of an unidentified
+// report's source ("u:…") rather than a registered organ's ("a:…").
+func IsUnidentifiedID(id string) bool { return strings.HasPrefix(id, unidentifiedPrefix) }
+
+// IsAgencyID reports whether s has the shape of an agency_id: "a:" or
+// "u:" followed by lower-case hex digits.
+func IsAgencyID(s string) bool {
+	if !strings.HasPrefix(s, organPrefix) && !strings.HasPrefix(s, unidentifiedPrefix) || len(s) < 4 {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// yearKey is a year's entry in bucketReportYears.
+func yearKey(year int, id string) []byte {
+	k := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(id)), uint32(year))
+	return append(k, id...)
+}
+
+// statusKey is a report's entry in bucketReportStatus.
+func statusKey(status string, rk []byte) []byte {
+	k := make([]byte, 0, len(status)+1+len(rk))
+	k = append(append(k, status...), 0)
+	return append(k, rk...)
+}
+
+// indexKey is an entry of the stem, name and code indexes: the form, a
+// 0x00 separator, the agency_id.
+func indexKey(form, id string) []byte {
+	k := make([]byte, 0, len(form)+1+len(id))
+	k = append(append(k, form...), 0)
+	return append(k, id...)
+}
+
+// outcomeReportKey is an entry of bucketOutcomeReports.
+func outcomeReportKey(rk, sum []byte, url string) []byte {
+	k := make([]byte, 0, len(rk)+len(sum)+len(url))
+	k = append(append(k, rk...), sum...)
+	return append(k, url...)
+}
+
+// splitOutcomeReportKey returns the report key, raw SHA-256 and URL of an
+// entry of bucketOutcomeReports.
+func splitOutcomeReportKey(k []byte) (rk, sum []byte, url string, err error) {
+	i := bytes.IndexByte(k, 0)
+	if i < 0 || len(k) < i+5+32 {
+		return nil, nil, "", fmt.Errorf("outcome index key %q: %w", k, ErrCorrupt)
+	}
+	return k[:i+5], k[i+5 : i+5+32], string(k[i+5+32:]), nil
+}
 
 // chunkSize is the largest body chunk stored under one key. Compressed
 // bodies larger than this are split so that no single value needs a long
 // run of contiguous pages (see doc.go).
 const chunkSize = 256 << 10
 
-// reportKey encodes (agency, year) so that keys sort by agency (UTF-8 byte
-// order, which is code-point order) and then by year: agency bytes, a 0x00
-// separator, the year as uint32 big-endian.
+// reportKey encodes (agency_id, year) so that keys sort by agency_id and
+// then by year: the ID's bytes, a 0x00 separator, the year as uint32
+// big-endian. (Version 1 files used the printed agency name in place of
+// the ID; migrate.go reads them with the same function.)
 func reportKey(agency string, year int) ([]byte, error) {
 	if agency == "" || strings.IndexByte(agency, 0) >= 0 {
 		return nil, fmt.Errorf("report key %q: %w: agency must be non-empty and contain no NUL", agency, ErrInvalid)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,9 +28,14 @@ Verifies the archive and prints what is inconsistent:
     nianbao between a capture and its report) would never be parsed again:
     its URL answers 304. A report page left "deferred" (an interrupted crawl
     had not yet decided between it and its attachments) is listed too, and
-    every older body must be accounted for by an outcome or a report version.
+    every older body must be accounted for by an outcome or a report version;
+  - the indexes (reports by year and status, the agency register's names,
+    stems and codes, outcomes by report) agree with what they index, and
+    every report is keyed by an organ the register holds (or is an
+    unidentified page).
 
---repair then settles, without network, what can be settled: a body that
+--repair then settles, without network, what can be settled: indexes that
+disagree are rebuilt from the reports, organs and outcomes; a body that
 made a report version gets its outcome recorded; a URL's body without an
 outcome is parsed again from the archive, as the next crawl would do, and
 its report stored; deferred pages are decided now (stored as reports unless
@@ -140,6 +146,12 @@ func repairArchive(ctx context.Context, db *store.DB, probs []store.Problem, std
 	runID, err := db.BeginRunKind("repair", nil)
 	if err != nil {
 		return err
+	}
+	if slices.ContainsFunc(probs, func(p store.Problem) bool { return p.Kind == store.ProblemIndex }) {
+		if err := db.RebuildIndexes(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "rebuilt the indexes (reports by year and status, the agency register's names, stems and codes, outcomes by report)")
 	}
 	adopted, err := db.AdoptVersions(ctx)
 	if err != nil {

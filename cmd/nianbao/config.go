@@ -19,6 +19,7 @@ import (
 
 	"nianbao/crawler"
 	"nianbao/parser"
+	"nianbao/parser/agency"
 )
 
 // Config is the nianbao configuration file (YAML). A user lists sites by
@@ -71,6 +72,12 @@ type Config struct {
 	RenderTimeout Duration `yaml:"render_timeout"`
 	// Sites is the site catalogue.
 	Sites []SiteConfig `yaml:"sites"`
+	// Agencies are statements about organs for the agency register:
+	// aliases, renames with the year they took effect, mergers and splits
+	// (see AgencyConfig). A crawl, serve or reparse with this config
+	// stores them in the archive; a config without the key leaves the
+	// archive's rules as they are.
+	Agencies []AgencyConfig `yaml:"agencies"`
 
 	// file is where the config was read from ("" for a reader).
 	file string
@@ -112,6 +119,68 @@ type SiteConfig struct {
 	Schedule string `yaml:"schedule"`
 	// Render renders every HTML page of the site in the browser.
 	Render bool `yaml:"render"`
+}
+
+// AgencyConfig is one entry of the agencies: section: an organ as it is
+// called now, and what the register cannot know by itself about it.
+type AgencyConfig struct {
+	// Name is the organ's current name; the register calls it so.
+	Name string `yaml:"name"`
+	// Aliases are other names of the same organ (a short form its pages
+	// print, a second name it bears).
+	Aliases []string `yaml:"aliases"`
+	// Codes are its organ codes (9-character organisation code or
+	// 18-character credit code); a report carrying one is the organ's.
+	Codes []string `yaml:"codes"`
+	// RenamedFrom are its former names, each with the first statistics
+	// year of the new name: one organ, one agency_id across the rename.
+	RenamedFrom []AgencyChange `yaml:"renamed_from"`
+	// MergedFrom are organs merged into it from the year given; they stay
+	// organs of their own for their earlier years, linked to it.
+	MergedFrom []AgencyChange `yaml:"merged_from"`
+	// SplitFrom is the organ it was split from, from the year given.
+	SplitFrom []AgencyChange `yaml:"split_from"`
+}
+
+// AgencyChange names another organ and the first statistics year of a
+// change.
+type AgencyChange struct {
+	Name string `yaml:"name"`
+	Year int    `yaml:"year"`
+}
+
+// agencyRules returns the agencies: section as checked rules, or nil when
+// the config has no agencies: key.
+func (c *Config) agencyRules() (*agency.Rules, error) {
+	if _, ok := c.lines["agencies"]; !ok && len(c.Agencies) == 0 {
+		return nil, nil
+	}
+	rules := make([]agency.Rule, len(c.Agencies))
+	changes := func(cs []AgencyChange) []agency.Change {
+		var out []agency.Change
+		for _, x := range cs {
+			out = append(out, agency.Change{Name: strings.TrimSpace(x.Name), Year: x.Year})
+		}
+		return out
+	}
+	for i, a := range c.Agencies {
+		rules[i] = agency.Rule{Name: strings.TrimSpace(a.Name), Codes: a.Codes, RenamedFrom: changes(a.RenamedFrom),
+			MergedFrom: changes(a.MergedFrom), SplitFrom: changes(a.SplitFrom)}
+		for _, al := range a.Aliases {
+			rules[i].Aliases = append(rules[i].Aliases, strings.TrimSpace(al))
+		}
+	}
+	rs, err := agency.NewRules(rules)
+	var re *agency.RuleError
+	if errors.As(err, &re) {
+		key := fmt.Sprintf("agencies[%d].%s", re.Entry, re.Field)
+		line := c.lines[key]
+		if line == 0 {
+			line = c.lines[fmt.Sprintf("agencies[%d]", re.Entry)]
+		}
+		return nil, &ConfigError{File: c.file, Line: line, Key: key, Err: re.Err}
+	}
+	return rs, err
 }
 
 // Duration is a time.Duration written Go-style in YAML: "1s", "50ms", "0s".
@@ -378,6 +447,13 @@ func walkConfig(n *yaml.Node, t reflect.Type, path string, lines map[string]int,
 		if n.Kind != yaml.ScalarNode {
 			return fail(n, "want a single value, got %s", nodeKind(n))
 		}
+		// Checked here, not by the decoder, so that the error names the
+		// key even inside a flow mapping ({name: x, year: soon}).
+		if t.Kind() == reflect.Int {
+			if _, err := strconv.Atoi(n.Value); err != nil {
+				return fail(n, "cannot unmarshal %q into a whole number", n.Value)
+			}
+		}
 	}
 	return nil
 }
@@ -505,6 +581,9 @@ func (c *Config) Validate() error {
 	}
 	if err := checkSchedule(c.Schedule); err != nil {
 		return c.errAt("schedule", err)
+	}
+	if _, err := c.agencyRules(); err != nil {
+		return err
 	}
 	if len(c.Sites) == 0 {
 		return c.errAt("sites", errors.New("no sites configured"))

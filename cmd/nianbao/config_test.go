@@ -87,6 +87,9 @@ sites:
 	}
 }
 
+// oneSite is a config's smallest valid sites: section (3 lines).
+const oneSite = "sites:\n  - name: a\n    start: [\"http://a.example/\"]\n"
+
 func TestParseConfig_Errors(t *testing.T) {
 	for _, tc := range []struct {
 		name, yaml string
@@ -108,6 +111,15 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"ZeroParallelism", "parallelism: 0\nsites:\n  - name: a\n    start: [\"http://a.example/\"]\n", 1, "parallelism", "at least 1"},
 		{"NoSites", "db: x.db\n", 0, "sites", "no sites"},
 		{"BadSize", "max_body_size: lots\n", 1, "max_body_size", "invalid size"},
+		// The agencies: section (issue 12).
+		{"AgencyTypo", oneSite + "agencies:\n  - name: A局\n    alias: [B局]\n", 6, "agencies[0].alias", `did you mean "aliases"`},
+		{"AgencyNoName", oneSite + "agencies:\n  - aliases: [B局]\n", 5, "agencies[0].name", "needs an organ's name"},
+		{"AgencyNameTwice", oneSite + "agencies:\n  - name: A局\n  - name: B局\n    aliases: [A局]\n", 7, "agencies[1].aliases[0]", "already a name of agencies[0]"},
+		{"AgencyShortFormElsewhere", oneSite + "agencies:\n  - name: 衡阳市人民防空办公室\n  - name: 衡阳市民防局\n    aliases: [衡阳市人防办]\n", 7, "agencies[1].aliases[0]", "already a name of agencies[0]"},
+		{"AgencyBadYear", oneSite + "agencies:\n  - name: A局\n    renamed_from:\n      - {name: B局, year: 19}\n", 7, "agencies[0].renamed_from[0].year", "not a statistics year"},
+		{"AgencyYearNotNumber", oneSite + "agencies:\n  - name: A局\n    merged_from:\n      - {name: B局, year: soon}\n", 7, "agencies[0].merged_from[0].year", "cannot unmarshal"},
+		{"AgencyBadCode", oneSite + "agencies:\n  - name: A局\n    codes: [\"12345\"]\n", 6, "agencies[0].codes[0]", "not an organ code"},
+		{"AgencyMergedFromItself", oneSite + "agencies:\n  - name: A局\n    aliases: [甲局]\n    merged_from: [{name: 甲局, year: 2019}]\n", 7, "agencies[0].merged_from", "own organ"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseString(t, tc.yaml)
@@ -119,6 +131,44 @@ func TestParseConfig_Errors(t *testing.T) {
 				t.Errorf("got line %d key %q msg %q; want line %d key %q msg containing %q", ce.Line, ce.Key, ce.Err, tc.line, tc.key, tc.msg)
 			}
 		})
+	}
+}
+
+func TestParseConfig_Agencies(t *testing.T) {
+	cfg, err := parseString(t, oneSite+`agencies:
+  - name: 湛江市司法局
+    renamed_from: [{name: 湛江市法制局, year: 2019}]
+  - name: 衡阳市人民防空办公室
+    aliases: [衡阳市民防局]
+    codes: ["00693974-8"]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := cfg.agencyRules()
+	if err != nil || rules.Len() != 2 {
+		t.Fatalf("rules = %v, %v", rules, err)
+	}
+	if r := rules.Match("湛江市法制局", ""); r == nil || r.Name != "湛江市司法局" {
+		t.Errorf("湛江市法制局 matches %+v, want the 湛江市司法局 rule", r)
+	}
+	if r := rules.Match("某办", "006939748"); r == nil || r.Name != "衡阳市人民防空办公室" {
+		t.Errorf("the organ code matches %+v", r)
+	}
+	// Without the key, the archive's rules are left alone (nil, not empty).
+	cfg, err = parseString(t, oneSite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rules, err := cfg.agencyRules(); rules != nil || err != nil {
+		t.Errorf("no agencies: key gives %v, %v; want nil", rules, err)
+	}
+	cfg, err = parseString(t, oneSite+"agencies: []\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rules, err := cfg.agencyRules(); rules == nil || rules.Len() != 0 || err != nil {
+		t.Errorf("agencies: [] gives %v, %v; want no rules (stored as such)", rules, err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -144,6 +145,9 @@ func crawlSites(ctx context.Context, cfg *Config, sites []SiteConfig, out crawlO
 // and closes: 'nianbao serve' owns one for its lifetime and runs every
 // scheduled crawl through here.
 func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteConfig, out crawlOutput) (*crawlResult, error) {
+	if err := applyAgencyRules(db, cfg); err != nil {
+		return nil, err
+	}
 	logLevel := slog.LevelWarn
 	if out.verbose {
 		logLevel = slog.LevelDebug
@@ -582,4 +586,18 @@ func (p *progress) stop() {
 		fmt.Fprint(p.w, "\r\033[K")
 		p.shown = false
 	}
+}
+
+// applyAgencyRules stores the config's agencies: rules in the archive and
+// applies them to the register (store.ApplyAgencyRules); a config without
+// the key leaves the archive's rules as they are.
+func applyAgencyRules(db *store.DB, cfg *Config) error {
+	rules, err := cfg.agencyRules()
+	if err != nil || rules == nil {
+		return err
+	}
+	if _, err := db.ApplyAgencyRules(rules); err != nil {
+		return fmt.Errorf("agency rules of %s: %w", cmp.Or(cfg.file, "the config"), err)
+	}
+	return nil
 }

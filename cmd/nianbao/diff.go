@@ -37,16 +37,18 @@ in_force(Y−1) + issued(Y) − repealed(Y) for rules and normative_docs (both
 reports in the 2021 format). They are soft checks: a failure is reported,
 not an error.
 
---agency matches agencies whose normalised name (full-width folded, no
-spaces) contains TEXT, or whose organ code (索引号 prefix) is TEXT. The two
-years' reports are paired by organ code when both have one (a 9-character
-organisation code matches the 18-character credit code containing it), else
-by normalised name, where a name that only adds parent divisions in front
-(淮安市洪泽区人民政府 vs 洪泽区人民政府) counts as the same; the output says
-how the pair was matched. An agency whose normalised name equals TEXT is
-preferred over longer names containing it. When the text selects several
-organs, or none in both years, diff lists the candidates and exits 2: it
-never merges two organs silently.
+--agency selects organs of the agency register (see 'nianbao agencies'):
+an agency_id, an organ code (索引号 prefix), or TEXT contained in any name
+the organ's reports printed (full width and spaces do not count). An organ
+one of whose names equals TEXT is preferred over longer names containing
+it. The two years are the same organ's reports, whatever names they print:
+the register has already decided that 淮安市洪泽区人民政府 (2024) and
+洪泽区人民政府 (2023) are one organ (the same site or organ code, or the
+configuration's agencies: rules), and the output names the organ and the
+names printed. When the text selects several organs, or none with both
+years, diff lists the candidates and exits 2: it never pairs two organs
+the register keeps apart (see 'nianbao agencies --proposed' and the
+config's agencies: section to make them one).
 
 Formats: text (default) is an aligned table with the not-comparable cells
 and the checks; csv has exactly the columns
@@ -73,7 +75,7 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	var o diffOptions
 	fs.StringVar(&o.db, "db", DefaultConfig().DB, "archive `PATH`")
-	fs.StringVar(&o.agency, "agency", "", "agency name (part of it) or organ code `TEXT`")
+	fs.StringVar(&o.agency, "agency", "", "organ: agency_id, organ code, or part of a name it printed (`TEXT`)")
 	fs.IntVar(&o.from, "from", 0, "earlier statistics `YEAR`")
 	fs.IntVar(&o.to, "to", 0, "later statistics `YEAR`")
 	fs.BoolVar(&o.versions, "versions", false, "compare the stored versions of one report (with --year)")
@@ -114,69 +116,36 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return err
 }
 
-// candidates returns the latest version of every report of year whose
-// agency matches text, in agency order. When some agencies' names equal
-// the text (normalised), only those are returned: the full name of an
-// organ selects it even when longer names contain it.
-func candidates(ctx context.Context, db *store.DB, year int, text string) ([]*store.ReportRecord, error) {
-	var out, exact []*store.ReportRecord
-	want := export.NormAgency(text)
-	err := db.ForEachReportParallel(ctx, store.Filter{Year: year, LatestOnly: true}, 0, func(rec *store.ReportRecord) error {
-		if rec.Latest() != nil && rec.Latest().Report != nil && export.MatchRecord(rec, text) {
-			out = append(out, rec)
-			if export.NormAgency(rec.Agency) == want {
-				exact = append(exact, rec)
-			}
-		}
-		return nil
-	})
+// organsFor returns the agency_ids --agency TEXT selects in the register:
+// the organs with a name equal to TEXT when there are any, else every one
+// LookupAgencies finds.
+func organsFor(db *store.DB, text string) ([]string, error) {
+	ids, exact, err := db.LookupAgencies(text)
 	if len(exact) > 0 {
 		return exact, err
 	}
-	return out, err
+	return ids, err
 }
 
-// sameOrganCode reports whether two 索引号 organ codes name the same organ:
-// equal, or a 9-character organisation code and the 18-character unified
-// social credit code that embeds it (characters 9–17).
-func sameOrganCode(a, b string) bool {
-	a, b = strings.ToUpper(strings.TrimSpace(a)), strings.ToUpper(strings.TrimSpace(b))
-	if a == b {
-		return true
-	}
-	if len(a) == 18 && len(b) == 9 {
-		return a[8:17] == b
-	}
-	if len(b) == 18 && len(a) == 9 {
-		return b[8:17] == a
-	}
-	return false
-}
-
-// sameOrgan pairs two reports of an agency across years: by organ code
-// when both have one, else by normalised name. It returns how they were
-// matched, or "" when they are not the same organ.
-func sameOrgan(a, b *store.ReportRecord) string {
-	ra, rb := a.Latest().Report, b.Latest().Report
-	if ra.OrganCode != "" && rb.OrganCode != "" {
-		if sameOrganCode(ra.OrganCode, rb.OrganCode) {
-			return "organ code " + rb.OrganCode
+// latestOf returns the report of organ id for year with only its latest
+// version loaded, or nil when there is none.
+func latestOf(ctx context.Context, db *store.DB, id string, year int) (*store.ReportRecord, error) {
+	var rec *store.ReportRecord
+	err := db.ForEachReport(ctx, store.Filter{AgencyID: id, Year: year, LatestOnly: true}, func(r *store.ReportRecord) error {
+		if r.Latest() != nil && r.Latest().Report != nil {
+			rec = r
 		}
-		return ""
-	}
-	if export.NormAgency(a.Agency) == export.NormAgency(b.Agency) {
-		return "name"
-	}
-	if p := export.ParentDivisionOnly(export.NormAgency(a.Agency), export.NormAgency(b.Agency)); p != "" {
-		return "name, apart from the parent division " + p
-	}
-	return ""
+		return nil
+	})
+	return rec, err
 }
 
+// describeCandidates names reports for an error message: printed name,
+// agency_id and organ code.
 func describeCandidates(recs []*store.ReportRecord) string {
 	var s []string
 	for _, r := range recs {
-		d := r.Agency
+		d := r.Agency + " [" + r.AgencyID + "]"
 		if c := r.Latest().Report.OrganCode; c != "" {
 			d += " (" + c + ")"
 		}
@@ -212,6 +181,7 @@ func sideOf(rec *store.ReportRecord, v *store.Version) diffSide {
 
 // yearDiff is the JSON form of a year-on-year diff.
 type yearDiff struct {
+	AgencyID      string              `json:"agency_id"`
 	Agency        string              `json:"agency"`
 	MatchedBy     string              `json:"matched_by"`
 	From          diffSide            `json:"from"`
@@ -226,24 +196,30 @@ func diffYears(ctx context.Context, db *store.DB, o diffOptions, w io.Writer, st
 	if o.from == o.to {
 		return usageError{msg: "--from and --to are the same year"}
 	}
-	as, err := candidates(ctx, db, o.from, o.agency)
+	ids, err := organsFor(db, o.agency)
 	if err != nil {
 		return err
 	}
-	bs, err := candidates(ctx, db, o.to, o.agency)
-	if err != nil {
-		return err
-	}
-	type pair struct {
-		a, b *store.ReportRecord
-		by   string
-	}
+	type pair struct{ a, b *store.ReportRecord }
 	var pairs []pair
-	for _, a := range as {
-		for _, b := range bs {
-			if by := sameOrgan(a, b); by != "" {
-				pairs = append(pairs, pair{a, b, by})
-			}
+	var as, bs []*store.ReportRecord
+	for _, id := range ids {
+		a, err := latestOf(ctx, db, id, o.from)
+		if err != nil {
+			return err
+		}
+		b, err := latestOf(ctx, db, id, o.to)
+		if err != nil {
+			return err
+		}
+		if a != nil {
+			as = append(as, a)
+		}
+		if b != nil {
+			bs = append(bs, b)
+		}
+		if a != nil && b != nil {
+			pairs = append(pairs, pair{a, b})
 		}
 	}
 	switch {
@@ -253,18 +229,22 @@ func diffYears(ctx context.Context, db *store.DB, o diffOptions, w io.Writer, st
 	case len(pairs) == 0:
 		return usageError{msg: fmt.Sprintf("--agency %q matches no single organ in both years: %d: %s; %d: %s",
 			o.agency, o.from, describeCandidates(as), o.to, describeCandidates(bs)),
-			hint: "names and organ codes differ; give the organ code, or check that these are the same organ"}
+			hint: "the agency register keeps these organs apart; 'nianbao agencies --proposed' lists merges it could not confirm, and the config's agencies: section makes them one"}
 	case len(pairs) > 1:
 		var s []string
 		for _, p := range pairs {
-			s = append(s, p.b.Agency)
+			s = append(s, p.b.Agency+" ["+p.b.AgencyID+"]")
 		}
 		return usageError{msg: fmt.Sprintf("--agency %q is ambiguous: it matches %d organs in both years: %s",
-			o.agency, len(pairs), strings.Join(s, ", ")), hint: "give a longer part of the name or the organ code"}
+			o.agency, len(pairs), strings.Join(s, ", ")), hint: "give a longer part of the name, the organ code or the agency_id"}
 	}
 	p := pairs[0]
+	by := "agency register: organ " + p.b.AgencyID
+	if p.a.Agency != p.b.Agency {
+		by += fmt.Sprintf(" (printed %s in %d, %s in %d)", p.a.Agency, o.from, p.b.Agency, o.to)
+	}
 	prev, cur := p.a.Latest(), p.b.Latest()
-	d := yearDiff{Agency: p.b.Agency, MatchedBy: p.by, From: sideOf(p.a, prev), To: sideOf(p.b, cur)}
+	d := yearDiff{AgencyID: p.b.AgencyID, Agency: p.b.Agency, MatchedBy: by, From: sideOf(p.a, prev), To: sideOf(p.b, cur)}
 	d.Changes, d.NotComparable = parser.SplitComparable(parser.Diff(prev.Report, cur.Report))
 	lo, hi := prev.Report, cur.Report
 	if o.from > o.to {
@@ -303,7 +283,7 @@ func diffYears(ctx context.Context, db *store.DB, o diffOptions, w io.Writer, st
 		writeCrossYear(stderr, d.CrossYear, d.CrossYearNote, "nianbao: ")
 		return nil
 	}
-	fmt.Fprintf(w, "%s: %d → %d (matched by %s)\n", d.Agency, o.from, o.to, d.MatchedBy)
+	fmt.Fprintf(w, "%s: %d → %d (%s)\n", d.Agency, o.from, o.to, d.MatchedBy)
 	writeSide(w, strconv.Itoa(o.from), d.From)
 	writeSide(w, strconv.Itoa(o.to), d.To)
 	writeChangeTables(w, d.Changes, d.NotComparable, strconv.Itoa(o.from), strconv.Itoa(o.to))
@@ -435,6 +415,7 @@ func writeCrossYear(w io.Writer, checks []parser.CrossCheck, note, prefix string
 
 // versionDiff is the JSON form of a diff between stored versions.
 type versionDiff struct {
+	AgencyID string         `json:"agency_id"`
 	Agency   string         `json:"agency"`
 	Year     int            `json:"year"`
 	Versions []versionInfo  `json:"versions"`
@@ -456,22 +437,32 @@ type versionDelta struct {
 }
 
 func diffVersions(ctx context.Context, db *store.DB, o diffOptions, w io.Writer, stderr io.Writer) error {
-	cs, err := candidates(ctx, db, o.year, o.agency)
+	ids, err := organsFor(db, o.agency)
 	if err != nil {
 		return err
+	}
+	var cs []*store.ReportRecord
+	for _, id := range ids {
+		rec, err := latestOf(ctx, db, id, o.year)
+		if err != nil {
+			return err
+		}
+		if rec != nil {
+			cs = append(cs, rec)
+		}
 	}
 	switch {
 	case len(cs) == 0:
 		return fmt.Errorf("diff --versions %q %d: no report matches: %w", o.agency, o.year, store.ErrNotFound)
 	case len(cs) > 1:
 		return usageError{msg: fmt.Sprintf("--agency %q is ambiguous in %d: %s", o.agency, o.year, describeCandidates(cs)),
-			hint: "give a longer part of the name or the organ code"}
+			hint: "give a longer part of the name, the organ code or the agency_id"}
 	}
-	rec, err := db.Report(cs[0].Agency, o.year)
+	rec, err := db.Report(cs[0].AgencyID, o.year)
 	if err != nil {
 		return err
 	}
-	d := versionDiff{Agency: rec.Agency, Year: rec.Year, Versions: []versionInfo{}, Diffs: []versionDelta{}}
+	d := versionDiff{AgencyID: rec.AgencyID, Agency: rec.Agency, Year: rec.Year, Versions: []versionInfo{}, Diffs: []versionDelta{}}
 	for i := range rec.Versions {
 		v := &rec.Versions[i]
 		if v.Report == nil {

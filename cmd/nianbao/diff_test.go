@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"nianbao/cmd/nianbao/export"
 	"nianbao/parser"
 )
 
@@ -133,27 +132,5 @@ func TestDiff_Errors(t *testing.T) {
 				t.Errorf("diff %v: exit %d, err %v; want exit %d and %q", tt.args, exitCode(err), err, tt.exit, tt.msg)
 			}
 		})
-	}
-}
-
-func TestSameOrgan(t *testing.T) {
-	for _, tt := range []struct {
-		a, b string
-		want string
-	}{
-		{"淮安市洪泽区人民政府", "洪泽区人民政府", "淮安市"},
-		{"江苏省淮安市洪泽区人民政府", "洪泽区人民政府", "江苏省淮安市"},
-		{"淮安市人民政府", "人民政府", ""},
-		{"平潭综合实验区市场监督管理局", "市场监督管理局", ""},
-		{"湛江市司法局", "司法局", ""},
-		{"湛江市市场监督管理局", "市场监督管理局", ""},
-		{"福建省平潭综合实验区市场监督管理局", "平潭综合实验区市场监督管理局", "福建省"},
-	} {
-		if got := export.ParentDivisionOnly(export.NormAgency(tt.a), export.NormAgency(tt.b)); got != tt.want {
-			t.Errorf("parentDivisionOnly(%q, %q) = %q, want %q", tt.a, tt.b, got, tt.want)
-		}
-	}
-	if !sameOrganCode("91320829MB1234567X", "MB1234567") || sameOrganCode("MB1234567", "MB1234568") {
-		t.Error("sameOrganCode: credit code must embed the organisation code")
 	}
 }

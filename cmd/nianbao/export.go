@@ -25,17 +25,22 @@ opened read-only; during a crawl the writer's snapshot is read instead.
 Formats:
   csv      (default) tidy: one row per cell of the latest version of each
            report, columns exactly
-           agency,year,format,table,row,column,value,raw,source_url,published,fetched_at,sha256
-           (as 'nianbao parse --format csv'), ordered by agency, year, then
-           table, row and column in template order.
+           agency,year,format,table,row,column,value,raw,source_url,published,fetched_at,sha256,agency_id
+           (as 'nianbao parse --format csv', whose agency_id is empty),
+           ordered by agency_id (each organ's years together, unidentified
+           pages last), year, then table, row and column in template order.
+           agency_id came last with the agency register: columns are only
+           ever added, at the end.
   wide     one row per report, one column per canonical cell
            (t3.new_received.total, …): the union of the 2019 and 2021
            templates' cells in template order, after the columns
-           agency,year,format,scope,organ_code,published,source_url,fetched_at,sha256.
+           agency,year,format,scope,organ_code,published,source_url,fetched_at,sha256,
+           and last agency_id,identified.
   reports  one row per report: identity, provenance, versions, cells, the
            failed consistency rules (R1–R4) and the cross-year checks against
-           the same agency's previous year (Y1 carried_over = carried_forward,
-           Y2 t2 in_force continuity).
+           the same organ's previous year (Y1 carried_over = carried_forward,
+           Y2 t2 in_force continuity), and last
+           agency_id,identified,agency_source,year_source.
   jsonl    one JSON object per report version (every version, always): the
            version's metadata and the full report model under "report".
   warc     the raw captures as WARC 1.1: a warcinfo record, then for each
@@ -65,11 +70,19 @@ writes 0 for a rowspan continuation (the value is counted on the row that
 printed it), and leaves cells a report does not print at all empty (wide).
 
 --all-versions writes every stored version of each report instead of the
-latest: csv gains a last column "version", wide a "version" column after
-sha256, and reports (whose "version" and "versions" columns are always
-there) one row per version. Cross-year checks in reports compare with the
-latest version of the previous year: the same stored agency name, or the
-name without its parent divisions (淮安市洪泽区人民政府 → 洪泽区人民政府).
+latest: csv gains a column "version" before agency_id, wide a "version"
+column after sha256, and reports (whose "version" and "versions" columns
+are always there) one row per version. Cross-year checks in reports compare
+with the latest version of the same organ's previous year: the agency
+register's organ, whatever name it printed (淮安市洪泽区人民政府 2024 and
+洪泽区人民政府 2023).
+
+agency_id is the agency register's identifier of the organ ("a:…"; see
+'nianbao agencies'), or, for a report whose page names no organ (the
+configured site name was all that was known), the page's own ("u:…", with
+identified false): such reports are never merged under the site's name.
+--agency selects organs by agency_id, organ code, or part of any name they
+printed.
 
 Exit status: 0 exported; 1 failure (database unreadable, write error);
 2 usage error; 4 database locked by a writer and no snapshot to read;
@@ -91,7 +104,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&o.Format, "format", "csv", "output format: csv, wide, jsonl, reports, warc or parquet")
 	fs.StringVar(&o.out, "out", "", "write to `FILE` instead of standard output")
 	fs.IntVar(&o.Year, "year", 0, "only reports for statistics year `Y`")
-	fs.StringVar(&o.Agency, "agency", "", "only agencies whose name contains `TEXT` (or whose organ code is TEXT)")
+	fs.StringVar(&o.Agency, "agency", "", "only organs whose agency_id or organ code is `TEXT`, or one of whose names contains it")
 	fs.BoolVar(&o.AllVersions, "all-versions", false, "every stored version, not only the latest")
 	fs.BoolVar(&o.BOM, "bom", false, "start CSV output with a UTF-8 byte-order mark (for Excel)")
 	fs.BoolVar(&o.BlankAsZero, "blank-as-zero", false, "write blank cells as 0 (default: empty)")

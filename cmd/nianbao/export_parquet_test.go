@@ -99,8 +99,8 @@ func TestExport_ParquetDuckDB(t *testing.T) {
 		flags []string
 		cols  int
 	}{
-		{"Latest", nil, 13},
-		{"AllVersionsBlankAsZero", []string{"--all-versions", "--blank-as-zero"}, 14},
+		{"Latest", nil, 14},
+		{"AllVersionsBlankAsZero", []string{"--all-versions", "--blank-as-zero"}, 15},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			csvPath, pqPath := filepath.Join(dir, tc.name+".csv"), filepath.Join(dir, tc.name+".parquet")

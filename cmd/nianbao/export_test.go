@@ -227,20 +227,32 @@ func TestExport_CSV(t *testing.T) {
 	if !slices.Equal(recs[0], parser.Header) {
 		t.Fatalf("header = %v, want parser.Header %v", recs[0], parser.Header)
 	}
-	// One row per cell of the latest version of each report.
+	// One row per cell of the latest version of each report, in the
+	// order of the organs' agency_ids, then years; agency_id is the last
+	// column (issue 12).
 	counts := map[string]int{}
-	var order []string
+	var order, ids []string
+	idOf := map[string]string{}
 	for _, r := range recs[1:] {
 		k := r[0] + " " + r[1]
 		if counts[k] == 0 {
 			order = append(order, k)
+			ids = append(ids, r[len(r)-1]+" "+r[1])
+			idOf[k] = r[len(r)-1]
 		}
 		counts[k]++
 	}
-	wantOrder := []string{"'=湛江市司法局 2025", "平潭综合实验区市场监督管理局 2020", "平潭综合实验区市场监督管理局 2024",
-		"洪泽区人民政府 2023", "淮安市洪泽区人民政府 2024", "湛江市司法局 2025"}
-	if !slices.Equal(order, wantOrder) {
-		t.Errorf("report order = %q, want %q (agency by UTF-8 order, then year)", order, wantOrder)
+	if !slices.IsSorted(ids) || len(order) != 6 {
+		t.Errorf("report order = %q (%q), want agency_id then year order", order, ids)
+	}
+	// The register made 洪泽区人民政府 (2023) and 淮安市洪泽区人民政府 (2024)
+	// one organ (same site, a name that only adds a parent division); the
+	// two 湛江 pages print different organs.
+	if a, b := idOf["洪泽区人民政府 2023"], idOf["淮安市洪泽区人民政府 2024"]; a == "" || a != b || !strings.HasPrefix(a, "a:") {
+		t.Errorf("洪泽 agency_ids %q and %q, want one organ", a, b)
+	}
+	if a, b := idOf["湛江市司法局 2025"], idOf["'=湛江市司法局 2025"]; a == b {
+		t.Errorf("湛江市司法局 and =湛江市司法局 share agency_id %q", a)
 	}
 	if counts["平潭综合实验区市场监督管理局 2020"] != 198 || counts["湛江市司法局 2025"] != 200 {
 		t.Errorf("rows per report = %v, want 198 for 平潭 2020 and 200 for 湛江", counts)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -27,10 +28,17 @@ func TestLs(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A report that breaks its own arithmetic.
-	bad := &parser.Report{Agency: "平潭综合实验区财政局", Year: 2023, Format: parser.Format2021,
+	bad := &parser.Report{Agency: "平潭综合实验区财政局", AgencySource: parser.IdentityTitle, Year: 2023, Format: parser.Format2021,
 		Cells:    []parser.Cell{{Table: "t4", Row: "review", Column: "total", Value: "0", Raw: "0"}},
 		Failures: []parser.CheckFailure{{Rule: "R4"}, {Rule: "R3"}}}
 	if _, err := db.PutReport(bad, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	// A page that names no organ: only the site's name was known.
+	anon := &parser.Report{Agency: "平潭综合实验区", AgencySource: parser.IdentityConfig, Year: 2023, Format: parser.Format2021,
+		Title: "2023年政府信息公开工作年度报告", SourceURL: "https://www.pingtan.gov.cn/nb/2023/1.html",
+		Cells: []parser.Cell{{Table: "t4", Row: "review", Column: "total", Value: "1", Raw: "1"}}}
+	if _, err := db.PutReport(anon, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -39,15 +47,19 @@ func TestLs(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("ls: exit %d: %s", code, errOut)
 	}
-	want := `AGENCY                        YEAR  VERSIONS  FORMAT  CHECKS
-平潭综合实验区公安局          2018  1         legacy  no tables
-平潭综合实验区君山片区管理局  2023  1         2021    ok
-平潭综合实验区行政审批局      2023  3         2021    ok
-平潭综合实验区财政局          2023  1         2021    2 failed
-4 reports, 6 versions
+	want := `AGENCY                        AGENCY_ID       YEAR  VERSIONS  FORMAT  CHECKS
+平潭综合实验区公安局          a:############  2018  1         legacy  no tables
+平潭综合实验区君山片区管理局  a:############  2023  1         2021    ok
+平潭综合实验区行政审批局      a:############  2023  3         2021    ok
+平潭综合实验区财政局          a:############  2023  1         2021    2 failed
+
+Unidentified: 1 reports whose page names no organ (only the site's name was known); each page is its own report:
+SITE  AGENCY_ID           YEAR  VERSIONS  FORMAT  CHECKS  URL                                        TITLE
+      u:################  2023  1         2021    ok      https://www.pingtan.gov.cn/nb/2023/1.html  2023年政府信息公开工作年度报告
+5 reports (1 unidentified), 7 versions
 `
-	if out != want {
-		t.Errorf("ls output:\n%s\nwant:\n%s", out, want)
+	if got := maskIDs(out); got != want {
+		t.Errorf("ls output:\n%s\nwant:\n%s", got, want)
 	}
 
 	code, out, _ = runNianbao(t, "ls", "--db", path, "--agency", "行政审批", "--year", "2023")
@@ -55,10 +67,26 @@ func TestLs(t *testing.T) {
 		t.Errorf("ls --agency --year:\n%s", out)
 	}
 	code, out, _ = runNianbao(t, "ls", "--db", path, "--year", "2019")
-	if code != 0 || out != "AGENCY  YEAR  VERSIONS  FORMAT  CHECKS\n0 reports, 0 versions\n" {
+	if code != 0 || out != "AGENCY  AGENCY_ID  YEAR  VERSIONS  FORMAT  CHECKS\n0 reports, 0 versions\n" {
 		t.Errorf("ls --year 2019 (nothing):\n%q", out)
 	}
+	code, out, _ = runNianbao(t, "ls", "--db", path, "--status", "unidentified")
+	if code != 0 || !strings.Contains(out, "https://www.pingtan.gov.cn/nb/2023/1.html") || !strings.HasSuffix(out, "1 reports (1 unidentified), 1 versions\n") {
+		t.Errorf("ls --status unidentified:\n%s", out)
+	}
+	code, out, _ = runNianbao(t, "ls", "--db", path, "--status", "fail")
+	if code != 0 || !strings.Contains(out, "平潭综合实验区财政局") || !strings.HasSuffix(out, "1 reports, 1 versions\n") {
+		t.Errorf("ls --status fail:\n%s", out)
+	}
 }
+
+// maskIDs replaces agency_ids by placeholders of the same width, so that
+// outputs can be compared whatever the IDs.
+func maskIDs(s string) string {
+	return agencyIDRe.ReplaceAllStringFunc(s, func(id string) string { return id[:2] + strings.Repeat("#", len(id)-2) })
+}
+
+var agencyIDRe = regexp.MustCompile(`\b[au]:[0-9a-f]{12,16}\b`)
 
 func TestLs_Errors(t *testing.T) {
 	if code, _, _ := runNianbao(t, "ls", "--db", filepath.Join(t.TempDir(), "none.db")); code != exitFailure {
@@ -69,6 +97,9 @@ func TestLs_Errors(t *testing.T) {
 	}
 	if code, _, _ := runNianbao(t, "ls", "extra"); code != exitUsage {
 		t.Errorf("ls extra: exit %d; want 2", code)
+	}
+	if code, _, _ := runNianbao(t, "ls", "--status", "great"); code != exitUsage {
+		t.Errorf("ls --status great: exit %d; want 2", code)
 	}
 }
 

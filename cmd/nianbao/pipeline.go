@@ -94,7 +94,11 @@ type pageEntry struct {
 	// noTables is set for a report page without standard tables (or one
 	// that failed to parse).
 	noTables bool
+	// title is the page's own title hint (crawler.Document.Title) and
+	// linkText the text of the list link that led to it: kept apart, as
+	// the parser trusts them differently (parser.Source).
 	title    string
+	linkText string
 }
 
 // deferredReport is a report page without tables.
@@ -159,7 +163,7 @@ type handleOptions struct {
 }
 
 func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOptions) error {
-	entry := &pageEntry{done: make(chan struct{}), kind: doc.Kind, title: firstNonEmpty(doc.Title, doc.LinkText)}
+	entry := &pageEntry{done: make(chan struct{}), kind: doc.Kind, title: doc.Title, linkText: doc.LinkText}
 	p.mu.Lock()
 	p.pages[doc.URL] = entry
 	if doc.FinalURL != "" && doc.FinalURL != doc.URL {
@@ -244,13 +248,17 @@ func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOpt
 	if finalURL == doc.URL {
 		finalURL = ""
 	}
-	title := entry.title
-	if parent != nil && parent.title != "" && doc.Kind == crawler.KindAttachment && parent.kind == crawler.KindReport {
-		title = parent.title
+	// An attachment of a report page takes the page's title and the link
+	// that led to the page (the list names the report's organ; the link to
+	// an attachment is often only "附件1" or a file name).
+	title, linkText := entry.title, entry.linkText
+	if parent != nil && doc.Kind == crawler.KindAttachment && parent.kind == crawler.KindReport {
+		title = firstNonEmpty(parent.title, title)
+		linkText = firstNonEmpty(parent.linkText, linkText)
 	}
 	sd := store.Document{Capture: store.Capture{SHA256: doc.SHA256, URL: doc.URL, FinalURL: finalURL, Status: doc.Status,
 		ContentType: doc.ContentType, ETag: doc.ETag, LastModified: doc.LastModified, FetchedAt: fetched,
-		RunID: p.runID, Site: doc.Site, Agency: doc.Site, Title: title, Published: doc.Published, Rendered: doc.Rendered}}
+		RunID: p.runID, Site: doc.Site, Agency: doc.Site, Title: title, LinkText: linkText, Published: doc.Published, Rendered: doc.Rendered}}
 	if !stored {
 		sd.Body = doc.Body
 	}
@@ -282,7 +290,7 @@ func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOpt
 	}
 
 	r, err := p.parser.Parse(doc.Body, parser.Source{URL: doc.URL, FetchedAt: fetched, ContentType: doc.ContentType,
-		Agency: doc.Site, Title: title, Published: doc.Published})
+		Agency: doc.Site, Title: title, LinkText: linkText, Published: doc.Published})
 	var problem error
 	reason := ""
 	// A document abandoned at a parse limit is archived and recorded in
@@ -460,7 +468,7 @@ func (p *pipeline) reread(ctx context.Context, site, url, sha string, kind crawl
 	p.mu.Unlock()
 	doc := crawler.Document{Site: site, Kind: kind, URL: url, FinalURL: finalURL, Status: c.Status, ContentType: c.ContentType,
 		ETag: c.ETag, LastModified: c.LastModified, FetchedAt: c.FetchedAt, Body: body, SHA256: sha, Parent: parent,
-		Title: c.Title, Published: c.Published}
+		Title: c.Title, LinkText: c.LinkText, Published: c.Published}
 	return p.handle(ctx, doc, handleOptions{force: force, reread: true})
 }
 
@@ -569,11 +577,11 @@ func (p *pipeline) attachmentNeedsParse(ctx context.Context, doc crawler.Documen
 		}
 	}
 	// The parent was handled in an earlier run (or skipped as archived).
-	title := ""
+	title, linkText := "", ""
 	if parent != nil {
-		title = parent.title
+		title, linkText = parent.title, parent.linkText
 	}
-	known, noTables, ptitle, err := p.archived(doc.Parent)
+	known, noTables, pc, err := p.archived(doc.Parent)
 	if err != nil {
 		return false, parent, err
 	}
@@ -583,43 +591,46 @@ func (p *pipeline) attachmentNeedsParse(ctx context.Context, doc crawler.Documen
 	// Read-only use by this attachment: a fresh entry, not the shared one,
 	// so no lock is needed.
 	return noTables, &pageEntry{done: closedChan, kind: crawler.KindReport, known: true, noTables: noTables,
-		title: firstNonEmpty(ptitle, title)}, nil
+		title: firstNonEmpty(pc.Title, title), linkText: firstNonEmpty(pc.LinkText, linkText)}, nil
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // archived tells whether the body last fetched from url has tables: from
 // its outcome when one is recorded, else by parsing it as archived. known
-// is false when nothing (readable) is archived for url.
-func (p *pipeline) archived(url string) (known, noTables bool, title string, err error) {
+// is false when nothing (readable) is archived for url. c is the body's
+// provenance, with its Title set to the parsed title when it had none.
+func (p *pipeline) archived(url string) (known, noTables bool, c store.Capture, err error) {
 	us, err := p.db.URLState(url)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && us.SHA256 == "") {
-		return false, false, "", nil
+		return false, false, c, nil
 	}
 	if err != nil {
-		return false, false, "", fmt.Errorf("look up %s: %w", url, err)
+		return false, false, c, fmt.Errorf("look up %s: %w", url, err)
 	}
-	c, err := p.db.Capture(us.SHA256)
+	c, err = p.db.Capture(us.SHA256)
 	if errors.Is(err, store.ErrNotFound) {
-		return false, false, "", nil
+		return false, false, store.Capture{}, nil
 	}
 	if err != nil {
-		return false, false, "", fmt.Errorf("read archived %s: %w", url, err)
+		return false, false, store.Capture{}, fmt.Errorf("read archived %s: %w", url, err)
 	}
 	if o, err := p.db.Outcome(us.SHA256, url); err == nil {
 		if known, noTables := parsedOutcome(o); known {
-			return true, noTables, c.Title, nil
+			return true, noTables, c, nil
 		}
 	}
 	body, err := p.db.CaptureBody(us.SHA256)
 	if err != nil {
-		return false, false, "", fmt.Errorf("read archived %s: %w", url, err)
+		return false, false, store.Capture{}, fmt.Errorf("read archived %s: %w", url, err)
 	}
-	r, err := p.parser.Parse(body, parser.Source{URL: url, ContentType: c.ContentType, Agency: c.Agency, Title: c.Title, Published: c.Published})
+	r, err := p.parser.Parse(body, parser.Source{URL: url, ContentType: c.ContentType, Agency: c.Agency, Title: c.Title,
+		LinkText: c.LinkText, Published: c.Published})
 	if err != nil {
-		return false, false, "", nil
+		return false, false, c, nil
 	}
-	return true, len(r.Cells) == 0, firstNonEmpty(r.Title, c.Title), nil
+	c.Title = firstNonEmpty(r.Title, c.Title)
+	return true, len(r.Cells) == 0, c, nil
 }
 
 // finish settles the deferred report pages: a page one of whose

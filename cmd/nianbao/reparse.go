@@ -14,13 +14,24 @@ import (
 	"nianbao/store"
 )
 
-const reparseHelp = `Usage: nianbao reparse [--db PATH] [--dry-run] [--jobs N] [-v]
+const reparseHelp = `Usage: nianbao reparse [--db PATH] [--config FILE] [--dry-run] [--jobs N] [-v]
 
 Re-parses the archived bodies with this build's parser (no network) and
 records a new version of every report whose numbers changed. Run it after
 upgrading nianbao: a fixed parser reaches everything ever fetched.
 
-Which bodies are parsed:
+First, identity (issue 12): the capture of every stored version is parsed
+again and the agency register decides anew which organ and year the version
+belongs to, from everything the page prints (title, heading, metadata, body,
+signature, the list link that led to it) and the config's agencies: rules
+last applied; a version whose organ or year changed moves to that report
+(versions of one organ-year are ordered by the time they were stored, and
+the outcomes naming them follow). Reports that an older nianbao stacked under
+a site's name are split, each page its own report, and names the register
+knows to be one organ become one report per year. Numbers are not touched in
+this pass.
+
+Then numbers. Which bodies are parsed:
   - each report's latest version is parsed again from the capture(s) it was
     made from; a changed number makes a new version, a change of printing
     only ("0" → "０") does not;
@@ -38,7 +49,14 @@ is stored from it, or when it had none yet. Parse errors are counted and listed
 with -v; they do not change the exit status. The run is recorded with kind
 "reparse".
 
---dry-run opens the archive read-only and only counts what would change.
+--config FILE first stores the file's agencies: rules in the archive (as a
+crawl with it would), so that a correction made there reaches every report
+archived; the db is then the file's unless --db says otherwise.
+
+--dry-run opens the archive read-only and only counts what would change
+(with the archive's stored rules; --config is not applied).
+An archive of an older schema cannot be opened read-only: run reparse
+without --dry-run once (it migrates the archive first).
 
 Bodies are parsed on --jobs workers at a time (default: one per CPU); what
 is stored is decided in the order above, one body after another, so the
@@ -68,7 +86,8 @@ type reparseCounts struct {
 func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reparse", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbPath := fs.String("db", DefaultConfig().DB, "archive `PATH`")
+	dbPath := fs.String("db", "", "archive `PATH` (default: the config's db, else "+DefaultConfig().DB+")")
+	cfgPath := fs.String("config", "", "apply the agencies: rules of this config `FILE` first")
 	dryRun := fs.Bool("dry-run", false, "count what would change; write nothing")
 	verbose := fs.Bool("v", false, "list every parse error and unchanged report on stderr")
 	jobs := fs.Int("jobs", 0, "parse `N` bodies at a time (default: the number of CPUs)")
@@ -81,6 +100,19 @@ func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if *jobs < 0 {
 		return usageError{msg: fmt.Sprintf("bad --jobs %d", *jobs), hint: "give 1 or more, or 0 for one per CPU"}
+	}
+	var cfg *Config
+	if *cfgPath != "" {
+		var err error
+		if cfg, err = ReadConfig(*cfgPath); err != nil {
+			return usageError{msg: err.Error()}
+		}
+	}
+	if *dbPath == "" {
+		*dbPath = DefaultConfig().DB
+		if cfg != nil {
+			*dbPath = cfg.DB
+		}
 	}
 	var db *store.DB
 	var err error
@@ -99,11 +131,19 @@ func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	start := time.Now()
 	rp := &reparser{db: db, gate: &parseGate{p: p}, workers: *jobs, dryRun: *dryRun, verbose: *verbose, out: stdout, errOut: stderr}
 	if !*dryRun {
+		if cfg != nil {
+			if err := applyAgencyRules(db, cfg); err != nil {
+				return err
+			}
+		}
 		if rp.runID, err = db.BeginRunKind("reparse", nil); err != nil {
 			return err
 		}
 	}
-	runErr := rp.run(ctx)
+	ic, runErr := rp.reidentify(ctx)
+	if runErr == nil {
+		runErr = rp.run(ctx)
+	}
 	c := rp.counts
 	if !*dryRun {
 		fails := map[string]int{}
@@ -119,6 +159,12 @@ func runReparse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *dryRun {
 		verb = "would store (dry run)"
 	}
+	moved := "moved"
+	if *dryRun {
+		moved = "would move (dry run)"
+	}
+	fmt.Fprintf(stdout, "identity: %d versions read again (%d unreadable, kept); %d %s to another organ or year, %d updated in place, %d organs registered\n",
+		ic.versions, ic.unread, ic.res.Moved, moved, ic.res.Updated, ic.res.Organs)
 	fmt.Fprintf(stdout, "reparsed %d captures with parser %s in %s\n", c.captures, parser.Version, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "reports: %d unchanged; %s %d new versions, %d new reports\n", c.unchanged, verb, c.newVersions, c.newReports)
 	fmt.Fprintf(stdout, "skipped: %d superseded, %d without a year, %d without tables, %d duplicates of archived reports, %d not reports, %d lost their tables (kept), %d parse errors\n",
@@ -162,7 +208,8 @@ type latestInfo struct {
 	n      int // version number
 }
 
-func reportID(agency string, year int) string { return fmt.Sprintf("%s\x00%d", agency, year) }
+// reportID is a report's key in reparse's maps: its agency_id and year.
+func reportID(agencyID string, year int) string { return fmt.Sprintf("%s\x00%d", agencyID, year) }
 
 func (rp *reparser) run(ctx context.Context) error {
 	latestOf, old, err := rp.loadLatest(ctx)
@@ -218,7 +265,7 @@ func (rp *reparser) loadLatest(ctx context.Context) (latestOf map[string][]strin
 	latestOf = map[string][]string{} // capture → report IDs whose latest version it made
 	old = map[string]bool{}
 	err = rp.db.ForEachReportParallel(ctx, store.Filter{}, rp.workers, func(rec *store.ReportRecord) error {
-		id := reportID(rec.Agency, rec.Year)
+		id := reportID(rec.AgencyID, rec.Year)
 		v := rec.Latest()
 		rp.latest[id] = latestInfo{digest: v.Digest, cells: len(v.Report.Cells), n: v.N}
 		for _, c := range v.Captures {
@@ -254,7 +301,7 @@ func (rp *reparser) parse(c store.Capture) reparsed {
 		return reparsed{bodyErr: err}
 	}
 	r, err := rp.gate.Parse(body, parser.Source{URL: c.URL, FetchedAt: c.FetchedAt, ContentType: c.ContentType,
-		Agency: c.Agency, Title: c.Title, Published: c.Published})
+		Agency: c.Agency, Title: c.Title, LinkText: c.LinkText, Published: c.Published})
 	if err != nil {
 		return reparsed{parseErr: err}
 	}
@@ -312,7 +359,13 @@ func (rp *reparser) one(c store.Capture, res reparsed, linked bool) error {
 		_, err := record(nil)
 		return err
 	}
-	id := reportID(r.Agency, r.Year)
+	// The report it belongs to is the register's decision (an organ, or
+	// an unidentified page).
+	agencyID, _, _, err := rp.db.Resolve(r, c.Site, c.URL)
+	if err != nil {
+		return err
+	}
+	id := reportID(agencyID, r.Year)
 	prev, exists := rp.latest[id]
 	outcome.Agency, outcome.Year = r.Agency, r.Year
 	switch {
@@ -355,6 +408,7 @@ func (rp *reparser) one(c store.Capture, res reparsed, linked bool) error {
 			return err
 		}
 		n = res.Report.Version
+		id = reportID(res.Report.AgencyID, r.Year)
 		version = fmt.Sprintf("version %d", n)
 		if !res.Report.Changed {
 			rp.counts.unchanged++

@@ -249,3 +249,63 @@ func TestReparse_LockedExit4(t *testing.T) {
 		t.Errorf("reparse took %v to give up; want about the 3 s lock timeout", d)
 	}
 }
+
+// Issue 12: an archive written before the agency register, with a county
+// column's department reports stacked under the site's name, is repaired
+// without crawling: read-only commands say what to run, reparse migrates it
+// and re-derives every version's organ, and the stacked pages come apart.
+func TestReparse_MigratesSchema1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	f, err := os.Open(filepath.Join("..", "..", "store", "testdata", "schema1-stacked.db.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = runCmd(t, "ls", "--db", path)
+	if exitCode(err) != exitFailure || !strings.Contains(err.Error(), "predates the agency register") || !strings.Contains(err.Error(), "nianbao reparse --db "+path) {
+		t.Fatalf("ls of a schema 1 archive: exit %d: %v", exitCode(err), err)
+	}
+	code, out, errOut := runNianbao(t, "reparse", "--db", path)
+	if code != 0 {
+		t.Fatalf("reparse: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "identity: 8 versions read again (0 unreadable, kept)") {
+		t.Errorf("reparse output:\n%s", out)
+	}
+	code, out, _ = runNianbao(t, "ls", "--db", path)
+	if code != 0 {
+		t.Fatal(out)
+	}
+	for _, want := range []string{
+		"平潭综合实验区市场监督管理局  a:############  2024  2         2021    ok\n",
+		"洪泽区人民政府                a:############  2023  1         2021    2 failed\n",
+		"淮安市洪泽区人民政府          a:############  2024  1         2021    ok\n",
+		"Unidentified: 4 reports whose page names no organ",
+		"https://www.shuyang.gov.cn/nb/bm/a.html", "https://www.shuyang.gov.cn/nb/bm/b.html",
+		"https://www.guannan.gov.cn/nb/bm/c.html", "https://www.guannan.gov.cn/nb/bm/d.html",
+		"7 reports (4 unidentified), 8 versions\n",
+	} {
+		if !strings.Contains(maskIDs(out), want) {
+			t.Errorf("ls after reparse lacks %q:\n%s", want, out)
+		}
+	}
+	// The names' sources are read again.
+	code, out, _ = runNianbao(t, "agencies", "--db", path, "--agency", "洪泽")
+	if code != 0 || !strings.Contains(out, "names: 洪泽区人民政府 (2023; heading), 淮安市洪泽区人民政府 (2024; heading)") {
+		t.Errorf("agencies after reparse:\n%s", out)
+	}
+	if code, out, _ := runNianbao(t, "check", "--db", path); code != 0 {
+		t.Errorf("check after reparse: exit %d\n%s", code, out)
+	}
+}

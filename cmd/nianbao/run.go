@@ -25,18 +25,19 @@ type command struct {
 // commands returns the subcommands by name. Each lives in its own file.
 func commands() map[string]command {
 	return map[string]command{
-		"parse":   {"parse report files (HTML, text, PDF, DOCX) and print JSON or CSV", runParse},
-		"version": {"print the version", runVersion},
-		"crawl":   {"crawl the configured sites once and archive their reports", runCrawl},
-		"demo":    {"crawl a bundled sample portal offline and show what was found", runDemo},
-		"export":  {"export the archive: tidy/wide CSV, reports, JSON lines or WARC", runExport},
-		"diff":    {"compare an agency's reports across years or stored versions", runDiff},
-		"reparse": {"re-parse every archived body with this parser; store changed numbers as new versions", runReparse},
-		"ls":      {"list archived reports: versions, format, check status", runLs},
-		"backup":  {"write a consistent copy of the archive", runBackup},
-		"check":   {"verify the archive (file, report versions, every body's outcome); --repair settles what lacks one", runCheck},
-		"serve":   {"crawl on the config's schedule and serve a read-only web view, API and metrics", runServe},
-		"bench":   {"measure ls, diff, export and reparse on a generated archive of N reports", runBench},
+		"parse":    {"parse report files (HTML, text, PDF, DOCX) and print JSON or CSV", runParse},
+		"version":  {"print the version", runVersion},
+		"crawl":    {"crawl the configured sites once and archive their reports", runCrawl},
+		"demo":     {"crawl a bundled sample portal offline and show what was found", runDemo},
+		"export":   {"export the archive: tidy/wide CSV, reports, JSON lines or WARC", runExport},
+		"diff":     {"compare an agency's reports across years or stored versions", runDiff},
+		"reparse":  {"re-parse every archived body with this parser; store changed numbers as new versions", runReparse},
+		"ls":       {"list archived reports: organ, agency_id, versions, format, check status", runLs},
+		"agencies": {"list the agency register: organs, their names over time, codes, sites; --proposed merges", runAgencies},
+		"backup":   {"write a consistent copy of the archive", runBackup},
+		"check":    {"verify the archive (file, report versions, every body's outcome); --repair settles what lacks one", runCheck},
+		"serve":    {"crawl on the config's schedule and serve a read-only web view, API and metrics", runServe},
+		"bench":    {"measure ls, diff, export and reparse on a generated archive of N reports", runBench},
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 // The web view's page structure as serve's end-to-end test reads it; the
 // same helpers live in web/web_test.go, where the pages are made.
 
-var reportRowRE = regexp.MustCompile(`<tr class="report" data-agency="([^"]+)" data-year="(\d+)">`)
+var reportRowRE = regexp.MustCompile(`<tr class="report[^"]*" data-agency="([^"]+)" data-year="(\d+)"[^>]*>`)
 
 func listed(body string) []string {
 	var out []string

@@ -16,6 +16,14 @@
 // 17 are the organisation code. OrgCode reduces either to the 9-character
 // code so that the two forms of one organ's code compare equal.
 //
+// The register's decision is here too, without its storage: Stem is the
+// form under which names that may be one organ meet, Resolve decides which
+// registered organ a report's printed organ belongs to (or proposes a
+// merge it cannot confirm), and Rules are the configuration's statements
+// (aliases, renames with their year, mergers and splits) that come first.
+// The store keeps the organs and calls Resolve inside its write
+// transaction.
+//
 // The package is pure: no I/O, no globals beyond constant tables, no
 // logging. It imports no project package.
 package agency

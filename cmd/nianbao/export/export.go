@@ -23,9 +23,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"nianbao/parser"
 	"nianbao/store"
@@ -39,8 +36,9 @@ type Options struct {
 	Format string
 	// Year, when not 0, keeps only reports for that statistics year.
 	Year int
-	// Agency, when set, keeps only agencies whose normalised name contains
-	// it, or whose organ code is it (see MatchAgency).
+	// Agency, when set, keeps only the organs the agency register finds
+	// for it: an agency_id, an organ code, or part of any name the organ
+	// printed (store.Filter.AgencyContains).
 	Agency string
 	// AllVersions writes every stored version, not only the latest.
 	AllVersions bool
@@ -95,17 +93,14 @@ func Write(ctx context.Context, db *store.DB, o Options, w io.Writer) error {
 	if err := e.header(); err != nil {
 		return fmt.Errorf("write export: %w", err)
 	}
-	f := store.Filter{Year: o.Year, LatestOnly: !o.AllVersions && o.Format != "jsonl"}
+	f := store.Filter{AgencyContains: strings.TrimSpace(o.Agency), Year: o.Year, LatestOnly: !o.AllVersions && o.Format != "jsonl"}
 	var err error
 	if t, ok := e.(*tidyExporter); ok {
-		err = t.run(ctx, db, f, o.Agency)
+		err = t.run(ctx, db, f)
 	} else {
 		// Decoding the stored versions is most of the work: spread it over
 		// the cores, records still arriving in order.
 		err = db.ForEachReportParallel(ctx, f, 0, func(rec *store.ReportRecord) error {
-			if !MatchRecord(rec, o.Agency) {
-				return nil
-			}
 			if err := e.record(rec); err != nil {
 				return fmt.Errorf("write export: %w", err)
 			}
@@ -147,12 +142,9 @@ func newTidyExporter(w *bufio.Writer, o Options) *tidyExporter {
 // the store's decoding goroutines, one buffer per record, and written here
 // in key order: formatting is as much work as decoding, and this way both
 // use every core.
-func (e *tidyExporter) run(ctx context.Context, db *store.DB, f store.Filter, agency string) error {
+func (e *tidyExporter) run(ctx context.Context, db *store.DB, f store.Filter) error {
 	return store.ForEachReportMapped(ctx, db, f, 0,
 		func(rec *store.ReportRecord) (*bytes.Buffer, error) {
-			if !MatchRecord(rec, agency) {
-				return nil, nil
-			}
 			buf := e.bufs.Get().(*bytes.Buffer)
 			buf.Reset()
 			if err := e.rows(&CSVWriter{w: buf}, rec); err != nil {
@@ -173,10 +165,13 @@ func (e *tidyExporter) run(ctx context.Context, db *store.DB, f store.Filter, ag
 		})
 }
 
+// header writes parser.Header; with every version, the version column
+// comes before agency_id, which stays last.
 func (e *tidyExporter) header() error {
 	h := parser.Header
 	if e.allVersions {
-		h = append(slices.Clip(h), "version")
+		n := len(h) - 1
+		h = append(append(slices.Clip(h[:n]), "version"), h[n])
 	}
 	return e.w.Write(h)
 }
@@ -193,12 +188,14 @@ func (e *tidyExporter) rows(w *CSVWriter, rec *store.ReportRecord) error {
 		}
 		n := strconv.Itoa(v.N)
 		for _, c := range r.Cells {
-			row := r.Record(c)
+			row := r.RecordFor(c, rec.AgencyID)
 			if e.blankAsZero && row[e.valueCol] == "" {
 				row[e.valueCol] = "0"
 			}
 			if e.allVersions {
-				row = append(row, n)
+				last := len(row) - 1
+				row = append(row, row[last])
+				row[last] = n
 			}
 			if err := w.Write(row); err != nil {
 				return err
@@ -229,18 +226,22 @@ func newWideExporter(w *bufio.Writer, o Options) *wideExporter {
 	for i, id := range e.ids {
 		e.index[id] = e.base + i
 	}
-	e.row = make([]string, e.base+len(e.ids))
+	e.row = make([]string, e.base+len(e.ids)+len(wideTail))
 	return e
 }
 
 var wideBase = []string{"agency", "year", "format", "scope", "organ_code", "published", "source_url", "fetched_at", "sha256"}
+
+// wideTail are the columns after the cells, added with the agency register
+// (issue 12): new columns only ever come at the end.
+var wideTail = []string{"agency_id", "identified"}
 
 func (e *wideExporter) header() error {
 	h := slices.Clone(wideBase)
 	if e.allVersions {
 		h = append(h, "version")
 	}
-	return e.w.Write(append(h, e.ids...))
+	return e.w.Write(append(append(h, e.ids...), wideTail...))
 }
 
 func (e *wideExporter) record(rec *store.ReportRecord) error {
@@ -266,6 +267,8 @@ func (e *wideExporter) record(rec *store.ReportRecord) error {
 			}
 			e.row[i] = val
 		}
+		tail := e.base + len(e.ids)
+		e.row[tail], e.row[tail+1] = rec.AgencyID, strconv.FormatBool(rec.Identified)
 		if err := e.w.Write(e.row); err != nil {
 			return err
 		}
@@ -281,14 +284,17 @@ type reportsExporter struct {
 	allVersions bool
 	yearFilter  bool
 	prev        *parser.Report // latest version of the previous record
-	prevAgency  string
+	prevID      string
 	prevYear    int
 }
 
+// reportsHeader: the columns after cross_year_failures came with the
+// agency register (issue 12); new columns only ever come at the end.
 var reportsHeader = []string{"agency", "year", "version", "versions", "format", "scope", "organ_code", "title",
 	"published", "source_url", "fetched_at", "sha256", "stored_at", "parser_version", "cells", "blank_cells",
 	"missing", "no_tables", "checked", "failed_rules", "failures",
-	"cross_year_prev", "cross_year_checked", "cross_year_failed_rules", "cross_year_failures"}
+	"cross_year_prev", "cross_year_checked", "cross_year_failed_rules", "cross_year_failures",
+	"agency_id", "identified", "agency_source", "year_source"}
 
 func newReportsExporter(w *bufio.Writer, o Options, db *store.DB) *reportsExporter {
 	return &reportsExporter{w: &CSVWriter{w: w}, db: db, allVersions: o.AllVersions, yearFilter: o.Year != 0}
@@ -296,31 +302,28 @@ func newReportsExporter(w *bufio.Writer, o Options, db *store.DB) *reportsExport
 
 func (e *reportsExporter) header() error { return e.w.Write(reportsHeader) }
 
-// previous returns the latest version of the report of rec's agency for
-// the year before, and that report's agency name, or nil. The agency is
-// the same stored name or, failing that, the name without its parent
-// divisions (淮安市洪泽区人民政府 2024 → 洪泽区人民政府 2023). Records arrive
-// ordered by agency and year, so a same-name predecessor is the previous
-// record unless a year filter skipped it; the others are single lookups,
-// which keeps memory flat. Renamed organs that only an organ code links
-// are not paired here ('nianbao diff' pairs them).
+// previous returns the latest version of the same organ's report for the
+// year before, and the name that report prints, or nil. The organ is the
+// register's (agency_id), so a renamed or re-titled organ (淮安市洪泽区人民
+// 政府 2024, 洪泽区人民政府 2023) is paired; an unidentified report has no
+// previous year. Records arrive in agency_id and year order, so the
+// predecessor is the previous record unless a year filter skipped it; then
+// it is a single lookup, which keeps memory flat.
 func (e *reportsExporter) previous(rec *store.ReportRecord) (*parser.Report, string) {
-	if !e.yearFilter && e.prev != nil && e.prevAgency == rec.Agency && e.prevYear == rec.Year-1 {
-		return e.prev, rec.Agency
+	if !rec.Identified {
+		return nil, ""
 	}
-	names := []string{rec.Agency}
 	if !e.yearFilter {
-		names = nil // the same name would have been the previous record
-	}
-	names = append(names, WithoutParentDivisions(rec.Agency)...)
-	for _, n := range names {
-		pr, err := e.db.Report(n, rec.Year-1)
-		if err != nil || pr.Latest() == nil || pr.Latest().Report == nil {
-			continue
+		if e.prev != nil && e.prevID == rec.AgencyID && e.prevYear == rec.Year-1 {
+			return e.prev, e.prev.Agency
 		}
-		return pr.Latest().Report, n
+		return nil, ""
 	}
-	return nil, ""
+	pr, err := e.db.Report(rec.AgencyID, rec.Year-1)
+	if err != nil || pr.Latest() == nil || pr.Latest().Report == nil {
+		return nil, ""
+	}
+	return pr.Latest().Report, pr.Agency
 }
 
 func (e *reportsExporter) record(rec *store.ReportRecord) error {
@@ -370,13 +373,14 @@ func (e *reportsExporter) record(rec *store.ReportRecord) error {
 			parser.SafeField(strings.Join(r.Missing, "; ")), parser.SafeField(r.NoTables),
 			strconv.Itoa(r.Checked), strings.Join(rules, " "), parser.SafeField(strings.Join(fails, "; ")),
 			xPrev, xChecked, strings.Join(xRules, " "), parser.SafeField(strings.Join(xFails, "; ")),
+			rec.AgencyID, strconv.FormatBool(rec.Identified), string(r.AgencySource), string(r.YearSource),
 		}
 		if err := e.w.Write(row); err != nil {
 			return err
 		}
 	}
 	if l := rec.Latest(); l != nil {
-		e.prev, e.prevAgency, e.prevYear = l.Report, rec.Agency, rec.Year
+		e.prev, e.prevID, e.prevYear = l.Report, rec.AgencyID, rec.Year
 	}
 	return nil
 }
@@ -388,6 +392,8 @@ type jsonlExporter struct {
 
 // jsonlVersion is one line of the jsonl export.
 type jsonlVersion struct {
+	AgencyID      string         `json:"agency_id"`
+	Identified    bool           `json:"identified"`
 	Agency        string         `json:"agency"`
 	Year          int            `json:"year"`
 	Version       int            `json:"version"`
@@ -410,7 +416,7 @@ func (e *jsonlExporter) header() error { return nil }
 
 func (e *jsonlExporter) record(rec *store.ReportRecord) error {
 	for _, v := range rec.Versions {
-		err := e.enc.Encode(jsonlVersion{Agency: rec.Agency, Year: rec.Year, Version: v.N, Versions: rec.Count,
+		err := e.enc.Encode(jsonlVersion{AgencyID: rec.AgencyID, Identified: rec.Identified, Agency: rec.Agency, Year: rec.Year, Version: v.N, Versions: rec.Count,
 			StoredAt: v.StoredAt.UTC(), RunID: v.RunID, ParserVersion: v.ParserVersion, Digest: v.Digest,
 			Captures: v.Captures, Report: v.Report})
 		if err != nil {
@@ -496,44 +502,6 @@ func yearString(y int) string {
 		return ""
 	}
 	return strconv.Itoa(y)
-}
-
-// NormAgency normalises an agency name or search text for matching:
-// Unicode compatibility folding (full-width letters, digits and brackets
-// become ASCII) and no white space.
-func NormAgency(s string) string {
-	s = norm.NFKC.String(s)
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// MatchAgency reports whether report r, stored under agency, is selected by the search text:
-// an empty text, r's organ code, or part of r's normalised name.
-func MatchAgency(r *parser.Report, agency, text string) bool {
-	if text == "" {
-		return true
-	}
-	if r != nil && r.OrganCode != "" && strings.EqualFold(r.OrganCode, strings.TrimSpace(text)) {
-		return true
-	}
-	return strings.Contains(NormAgency(agency), NormAgency(text))
-}
-
-// MatchRecord is MatchAgency for a stored record, judged on its latest
-// version.
-func MatchRecord(rec *store.ReportRecord, text string) bool {
-	if text == "" {
-		return true
-	}
-	var r *parser.Report
-	if l := rec.Latest(); l != nil {
-		r = l.Report
-	}
-	return MatchAgency(r, rec.Agency, text)
 }
 
 // NewCSVWriter returns a CSVWriter on w.

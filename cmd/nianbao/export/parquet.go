@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,26 +73,36 @@ type parquetCell struct {
 	SHA256    string     `parquet:"sha256,dict"`
 }
 
+// parquetCellLatest is a row of the Parquet export: the cell and, as the
+// tidy CSV's last column, the register's organ.
+type parquetCellLatest struct {
+	parquetCell
+	AgencyID string `parquet:"agency_id,dict"`
+}
+
 // parquetCellVersion is a row of the Parquet export with AllVersions.
 type parquetCellVersion struct {
 	parquetCell
-	Version int32 `parquet:"version"`
+	Version  int32  `parquet:"version"`
+	AgencyID string `parquet:"agency_id,dict"`
 }
 
 // writeParquet writes the Parquet export of the records selected by o.
 func writeParquet(ctx context.Context, db *store.DB, o Options, w io.Writer) error {
 	if o.AllVersions {
-		return writeParquetRows(ctx, db, o, w, func(c parquetCell, v int) parquetCellVersion {
-			return parquetCellVersion{parquetCell: c, Version: int32(v)}
+		return writeParquetRows(ctx, db, o, w, func(c parquetCell, v int, id string) parquetCellVersion {
+			return parquetCellVersion{parquetCell: c, Version: int32(v), AgencyID: id}
 		})
 	}
-	return writeParquetRows(ctx, db, o, w, func(c parquetCell, _ int) parquetCell { return c })
+	return writeParquetRows(ctx, db, o, w, func(c parquetCell, _ int, id string) parquetCellLatest {
+		return parquetCellLatest{parquetCell: c, AgencyID: id}
+	})
 }
 
 // writeParquetRows writes rows of type T made by row from each cell and
 // its version number. The rows of a record are built on the store's
 // decoding goroutines and written in key order.
-func writeParquetRows[T any](ctx context.Context, db *store.DB, o Options, w io.Writer, row func(parquetCell, int) T) error {
+func writeParquetRows[T any](ctx context.Context, db *store.DB, o Options, w io.Writer, row func(parquetCell, int, string) T) error {
 	software := o.Software
 	if software == "" {
 		software = "(devel)"
@@ -102,12 +113,9 @@ func writeParquetRows[T any](ctx context.Context, db *store.DB, o Options, w io.
 		parquet.MaxRowsPerRowGroup(parquetRowGroup),
 		parquet.KeyValueMetadata("nianbao.version", software),
 		parquet.KeyValueMetadata("nianbao.table", "tidy: one row per cell, ordered by agency, year, then template table/row/column"))
-	f := store.Filter{Year: o.Year, LatestOnly: !o.AllVersions}
+	f := store.Filter{AgencyContains: strings.TrimSpace(o.Agency), Year: o.Year, LatestOnly: !o.AllVersions}
 	err := store.ForEachReportMapped(ctx, db, f, 0,
 		func(rec *store.ReportRecord) ([]T, error) {
-			if !MatchRecord(rec, o.Agency) {
-				return nil, nil
-			}
 			var rows []T
 			for _, v := range rec.Versions {
 				r := v.Report
@@ -141,7 +149,7 @@ func writeParquetRows[T any](ctx context.Context, db *store.DB, o Options, w io.
 					if x, err := strconv.ParseFloat(pc.ValueText, 64); err == nil {
 						pc.Value = &x
 					}
-					rows = append(rows, row(pc, v.N))
+					rows = append(rows, row(pc, v.N, rec.AgencyID))
 				}
 			}
 			return rows, nil

@@ -42,11 +42,8 @@ func writeWARC(ctx context.Context, db *store.DB, o Options, w io.Writer) error 
 		}
 	} else {
 		seen := map[string]bool{} // capture SHA-256s written
-		f := store.Filter{Year: o.Year, LatestOnly: !o.AllVersions}
+		f := store.Filter{AgencyContains: strings.TrimSpace(o.Agency), Year: o.Year, LatestOnly: !o.AllVersions}
 		err := db.ForEachReport(ctx, f, func(rec *store.ReportRecord) error {
-			if !MatchRecord(rec, o.Agency) {
-				return nil
-			}
 			for _, v := range rec.Versions {
 				for _, sha := range v.Captures {
 					if seen[sha] {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
@@ -55,19 +56,26 @@ type archiveIndex struct {
 
 // ReportSummary is one report's latest version as the list shows it.
 type ReportSummary struct {
-	Agency    string        `json:"agency"`
-	Year      int           `json:"year"`
-	Format    parser.Format `json:"format"`
-	Input     string        `json:"input"`
-	Versions  int           `json:"versions"`
-	Cells     int           `json:"cells"`
-	Checked   int           `json:"checked"`
-	Failed    int           `json:"failed"`
-	Status    string        `json:"status"` // ok, fail or none (no tables)
-	NoTables  string        `json:"no_tables,omitempty"`
-	Published string        `json:"published"`
-	SourceURL string        `json:"source_url"`
-	Updated   time.Time     `json:"updated"`
+	// AgencyID is the register's agency_id ("u:…" for a report whose
+	// organ is not identified; Identified is then false, and Site, Title
+	// and SourceURL say which page it is).
+	AgencyID   string        `json:"agency_id"`
+	Identified bool          `json:"identified"`
+	Agency     string        `json:"agency"`
+	Site       string        `json:"site,omitempty"`
+	Title      string        `json:"title,omitempty"`
+	Year       int           `json:"year"`
+	Format     parser.Format `json:"format"`
+	Input      string        `json:"input"`
+	Versions   int           `json:"versions"`
+	Cells      int           `json:"cells"`
+	Checked    int           `json:"checked"`
+	Failed     int           `json:"failed"`
+	Status     string        `json:"status"` // ok, fail or none (no tables)
+	NoTables   string        `json:"no_tables,omitempty"`
+	Published  string        `json:"published"`
+	SourceURL  string        `json:"source_url"`
+	Updated    time.Time     `json:"updated"`
 	// Key numbers: t3 new_received.total, t3 total.total, t4 review.total
 	// and the two litigation totals, as canonical decimals ("" if blank).
 	NewReceived string `json:"t3_new_received_total"`
@@ -120,13 +128,15 @@ func (w *Server) SetScheduler(status func() crawler.SchedulerStatus, sites int) 
 	w.status, w.sites = status, sites
 }
 
-// ReportURL is the path of a report page: /reports/AGENCY/YEAR with the
-// agency path-escaped (a "/" in a name becomes %2F).
+// ReportURL is the path of a report page: /reports/AGENCY/YEAR, AGENCY
+// being the report's agency_id (a printed name is accepted too, and is
+// path-escaped: a "/" in a name becomes %2F).
 func ReportURL(agency string, year int) string {
 	return "/reports/" + url.PathEscape(agency) + "/" + strconv.Itoa(year)
 }
 
-// AgencyURL is the path of an agency's year-on-year page.
+// AgencyURL is the path of an organ's year-on-year page (agency_id, or a
+// name).
 func AgencyURL(agency string) string { return "/agencies/" + url.PathEscape(agency) }
 
 // Refresh rebuilds the index from the store.
@@ -140,6 +150,23 @@ func (w *Server) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("index archive: %w", err)
 	}
+	// List by organ name (the register's), years in order; reports whose
+	// organ is unidentified last, by site.
+	names := map[string]string{}
+	err = w.db.AgencyNames(ctx, func(id, name string) error { names[id] = name; return nil })
+	if err != nil {
+		return fmt.Errorf("index archive: %w", err)
+	}
+	slices.SortStableFunc(idx.Reports, func(a, b ReportSummary) int {
+		na, nb := cmp.Or(names[a.AgencyID], a.Agency), cmp.Or(names[b.AgencyID], b.Agency)
+		if !a.Identified {
+			na = "\uffff" + a.Site
+		}
+		if !b.Identified {
+			nb = "\uffff" + b.Site
+		}
+		return cmp.Or(strings.Compare(na, nb), strings.Compare(a.AgencyID, b.AgencyID), cmp.Compare(a.Year, b.Year))
+	})
 	w.mu.Lock()
 	w.idx = idx
 	w.mu.Unlock()
@@ -153,7 +180,8 @@ func (w *Server) index() *archiveIndex {
 }
 
 func summarize(rec *store.ReportRecord) ReportSummary {
-	s := ReportSummary{Agency: rec.Agency, Year: rec.Year, Versions: rec.Count, Updated: rec.Updated, URL: ReportURL(rec.Agency, rec.Year)}
+	s := ReportSummary{AgencyID: rec.AgencyID, Identified: rec.Identified, Agency: rec.Agency, Site: rec.Site, Title: rec.Title,
+		Year: rec.Year, Versions: rec.Count, Updated: rec.Updated, URL: ReportURL(rec.AgencyID, rec.Year)}
 	v := rec.Latest()
 	if v == nil || v.Report == nil {
 		s.Status = "none"
@@ -282,9 +310,9 @@ func parseReportFilter(q url.Values) (reportFilter, error) {
 		f.Year = n
 	}
 	switch f.Status {
-	case "", "ok", "fail", "none":
+	case "", "ok", "fail", "none", "unidentified":
 	default:
-		return f, fmt.Errorf("bad status %q (ok, fail or none)", f.Status)
+		return f, fmt.Errorf("bad status %q (ok, fail, none or unidentified)", f.Status)
 	}
 	return f, nil
 }
@@ -335,21 +363,37 @@ func (p page) Prev() int {
 func (p page) First() int { return min(p.Offset+1, p.Total) }
 func (p page) Last() int  { return min(p.Offset+p.Limit, p.Total) }
 
-func (f reportFilter) match(s ReportSummary) bool {
-	return (f.Agency == "" || strings.Contains(export.NormAgency(s.Agency), export.NormAgency(f.Agency))) &&
+// match reports whether s passes the filter; ids are the agency_ids the
+// register finds for the agency text (nil without one).
+func (f reportFilter) match(s ReportSummary, ids map[string]bool) bool {
+	return (f.Agency == "" || ids[s.AgencyID]) &&
 		(f.Year == 0 || s.Year == f.Year) &&
 		(f.Format == "" || string(s.Format) == f.Format) &&
-		(f.Status == "" || s.Status == f.Status)
+		(f.Status == "" || s.Status == f.Status || f.Status == "unidentified" && !s.Identified)
 }
 
-func (w *Server) filtered(f reportFilter) []ReportSummary {
+// filtered returns the index's reports that pass f. The agency text is
+// looked up in the register (agency_id, organ code, any name the organ
+// printed), so an organ is found by a former name too.
+func (w *Server) filtered(f reportFilter) ([]ReportSummary, error) {
+	var ids map[string]bool
+	if f.Agency != "" {
+		found, _, err := w.db.LookupAgencies(f.Agency)
+		if err != nil {
+			return nil, err
+		}
+		ids = map[string]bool{}
+		for _, id := range found {
+			ids[id] = true
+		}
+	}
 	out := []ReportSummary{}
 	for _, s := range w.index().Reports {
-		if f.match(s) {
+		if f.match(s, ids) {
 			out = append(out, s)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (w *Server) handleReports(rw http.ResponseWriter, r *http.Request) {
@@ -379,7 +423,12 @@ func (w *Server) handleReports(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	list := pg.window(w.filtered(f))
+	all, err := w.filtered(f)
+	if err != nil {
+		w.fail(rw, r, http.StatusInternalServerError, err.Error())
+		return
+	}
+	list := pg.window(all)
 	// The filter's query without the window, for the paging and download
 	// links.
 	q := r.URL.Query()
@@ -430,6 +479,9 @@ func (w *Server) loadReport(rw http.ResponseWriter, r *http.Request) (*store.Rep
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		w.fail(rw, r, http.StatusNotFound, fmt.Sprintf("no report of %s for %d in the archive", agency, year))
+		return nil, false
+	case errors.Is(err, store.ErrAmbiguous):
+		w.fail(rw, r, http.StatusNotFound, err.Error())
 		return nil, false
 	case err != nil:
 		w.fail(rw, r, http.StatusInternalServerError, err.Error())
@@ -562,10 +614,34 @@ func (w *Server) handleCapture(rw http.ResponseWriter, r *http.Request) {
 	http.ServeContent(rw, r, "", c.FetchedAt, bytes.NewReader(body))
 }
 
+// handleAgency draws an organ's years: /agencies/ID (an agency_id, or a
+// name that the register finds exactly one organ for). The organ is the
+// register's, so its years are one line whatever names they print.
 func (w *Server) handleAgency(rw http.ResponseWriter, r *http.Request) {
 	agency := r.PathValue("agency")
+	id := agency
+	if !store.IsAgencyID(agency) {
+		ids, exact, err := w.db.LookupAgencies(agency)
+		if err != nil {
+			w.fail(rw, r, http.StatusInternalServerError, err.Error())
+			return
+		}
+		if len(exact) > 0 {
+			ids = exact
+		}
+		switch len(ids) {
+		case 0:
+			w.fail(rw, r, http.StatusNotFound, fmt.Sprintf("no reports of %s in the archive", agency))
+			return
+		case 1:
+			id = ids[0]
+		default:
+			w.fail(rw, r, http.StatusNotFound, fmt.Sprintf("%s names %d organs (%s): use an agency_id", agency, len(ids), strings.Join(ids, ", ")))
+			return
+		}
+	}
 	var recs []*store.ReportRecord
-	err := w.db.ForEachReport(r.Context(), store.Filter{Agency: agency, LatestOnly: true}, func(rec *store.ReportRecord) error {
+	err := w.db.ForEachReport(r.Context(), store.Filter{AgencyID: id, LatestOnly: true}, func(rec *store.ReportRecord) error {
 		recs = append(recs, rec)
 		return nil
 	})
@@ -577,13 +653,21 @@ func (w *Server) handleAgency(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, http.StatusNotFound, fmt.Sprintf("no reports of %s in the archive", agency))
 		return
 	}
+	name, names := recs[len(recs)-1].Agency, []string(nil)
+	var organ *store.Agency
+	if a, err := w.db.Agency(id); err == nil {
+		organ, name = a, a.Name
+		for _, n := range a.Names {
+			names = append(names, n.Name)
+		}
+	}
 	charts := agencyCharts(recs)
 	var reports []ReportSummary
 	for _, rec := range recs {
 		reports = append(reports, summarize(rec))
 	}
-	w.render(rw, http.StatusOK, "agency", map[string]any{"Title": agency, "Agency": agency, "Charts": charts,
-		"Reports": reports, "Status": w.statusView()})
+	w.render(rw, http.StatusOK, "agency", map[string]any{"Title": name, "Agency": name, "ID": recs[0].AgencyID, "Organ": organ,
+		"Names": names, "Charts": charts, "Reports": reports, "Status": w.statusView()})
 }
 
 func (w *Server) handleRuns(rw http.ResponseWriter, r *http.Request) {
@@ -646,7 +730,12 @@ func (w *Server) handleAPIReports(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	list := slices.Clone(pg.window(w.filtered(f)))
+	all, err := w.filtered(f)
+	if err != nil {
+		w.fail(rw, r, http.StatusInternalServerError, err.Error())
+		return
+	}
+	list := slices.Clone(pg.window(all))
 	for i := range list {
 		list[i].URL = "/api" + list[i].URL
 	}
@@ -658,8 +747,8 @@ func (w *Server) handleAPIReport(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(rw, http.StatusOK, map[string]any{"agency": rec.Agency, "year": rec.Year, "count": rec.Count,
-		"created": rec.Created, "updated": rec.Updated, "versions": rec.Versions})
+	writeJSON(rw, http.StatusOK, map[string]any{"agency_id": rec.AgencyID, "identified": rec.Identified, "agency": rec.Agency,
+		"year": rec.Year, "count": rec.Count, "created": rec.Created, "updated": rec.Updated, "versions": rec.Versions})
 }
 
 func (w *Server) handleAPIRuns(rw http.ResponseWriter, r *http.Request) {
@@ -765,8 +854,12 @@ func (w *Server) handleMetrics(rw http.ResponseWriter, r *http.Request) {
 	}
 	idx := w.index()
 	byStatus := map[string]int{"ok": 0, "fail": 0, "none": 0}
+	unidentified := 0
 	for _, s := range idx.Reports {
 		byStatus[s.Status]++
+		if !s.Identified {
+			unidentified++
+		}
 	}
 	var b strings.Builder
 	metric := func(name, typ, help string) {
@@ -792,10 +885,12 @@ func (w *Server) handleMetrics(rw http.ResponseWriter, r *http.Request) {
 	for _, rc := range sortedByReason(failures) {
 		fmt.Fprintf(&b, "nianbao_failures_total{reason=\"%s\"} %d\n", promEscape(rc.Reason), rc.N)
 	}
-	metric("nianbao_reports", "gauge", "Reports (agency, year) stored, by the check status of their latest version.")
+	metric("nianbao_reports", "gauge", "Reports (organ, year) stored, by the check status of their latest version.")
 	for _, st := range []string{"fail", "none", "ok"} {
 		fmt.Fprintf(&b, "nianbao_reports{status=\"%s\"} %d\n", st, byStatus[st])
 	}
+	metric("nianbao_reports_unidentified", "gauge", "Reports whose organ could not be identified (only the site's configured name was known); each is keyed by its page.")
+	fmt.Fprintf(&b, "nianbao_reports_unidentified %d\n", unidentified)
 	metric("nianbao_report_versions", "gauge", "Report versions stored.")
 	fmt.Fprintf(&b, "nianbao_report_versions %d\n", idx.Versions)
 	metric("nianbao_last_success_timestamp_seconds", "gauge", "When the last crawl run that was not interrupted finished (unix seconds; 0 if none).")

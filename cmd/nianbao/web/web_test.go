@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,7 +144,7 @@ func (a *webArchive) mustGet(t *testing.T, path string) string {
 
 func reportPath(agency string, year int) string { return ReportURL(agency, year) }
 
-var reportRowRE = regexp.MustCompile(`<tr class="report" data-agency="([^"]+)" data-year="(\d+)">`)
+var reportRowRE = regexp.MustCompile(`<tr class="report[^"]*" data-agency="([^"]+)" data-year="(\d+)"[^>]*>`)
 
 func listed(body string) []string {
 	var out []string
@@ -299,7 +300,8 @@ func TestWeb_Report_AgencyWithSlash(t *testing.T) {
 	}
 	r := *rec.Versions[0].Report
 	r.Agency = "某市/某区 司法局?#"
-	if _, err := a.db.PutReport(&r, rec.Versions[0].Captures, ""); err != nil {
+	res, err := a.db.PutReport(&r, rec.Versions[0].Captures, "")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := a.w.Refresh(context.Background()); err != nil {
@@ -313,7 +315,8 @@ func TestWeb_Report_AgencyWithSlash(t *testing.T) {
 	if !strings.Contains(body, "<h1>某市/某区 司法局?# 2025") || !strings.Contains(body, `data-id="t2.licensing.decisions">236</td>`) {
 		t.Error("the report of an agency with / ? # in its name is not shown")
 	}
-	if !strings.Contains(a.mustGet(t, "/"), `href="`+path+`"`) {
+	// The list links to it by its agency_id; the name works as well.
+	if byID := ReportURL(res.AgencyID, 2025); !strings.Contains(a.mustGet(t, "/"), `href="`+byID+`"`) || a.mustGet(t, byID) != body {
 		t.Error("the list does not link to it")
 	}
 	a.mustGet(t, AgencyURL(r.Agency))
@@ -452,12 +455,13 @@ func TestWeb_API_Reports(t *testing.T) {
 	if err := json.Unmarshal([]byte(a.mustGet(t, "/api/reports?year=2023")), &list); err != nil {
 		t.Fatal(err)
 	}
-	if list.Count != 2 || list.Reports[1].Agency != "平潭综合实验区行政审批局" || list.Reports[1].NewReceived != "7" ||
-		list.Reports[1].Review != "1" || list.Reports[1].Litigation != "1" || list.Reports[1].Status != "ok" || list.Reports[1].Checked != 42 {
-		t.Errorf("/api/reports?year=2023 = %+v", list)
+	i := slices.IndexFunc(list.Reports, func(r ReportSummary) bool { return r.Agency == "平潭综合实验区行政审批局" })
+	if list.Count != 2 || i < 0 || list.Reports[i].NewReceived != "7" || !list.Reports[i].Identified ||
+		list.Reports[i].Review != "1" || list.Reports[i].Litigation != "1" || list.Reports[i].Status != "ok" || list.Reports[i].Checked != 42 {
+		t.Fatalf("/api/reports?year=2023 = %+v", list)
 	}
-	if want := "/api/reports/" + url.PathEscape("平潭综合实验区行政审批局") + "/2023"; list.Reports[1].URL != want {
-		t.Errorf("API URL %q, want %q", list.Reports[1].URL, want)
+	if want := "/api/reports/" + list.Reports[i].AgencyID + "/2023"; list.Reports[i].URL != want || !strings.HasPrefix(want, "/api/reports/a:") {
+		t.Errorf("API URL %q, want %q", list.Reports[i].URL, want)
 	}
 
 	var one struct {
@@ -598,5 +602,63 @@ func TestWeb_ReadOnly(t *testing.T) {
 		if !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") {
 			t.Errorf("%s: CSP %q", path, h.Get("Content-Security-Policy"))
 		}
+	}
+}
+
+// Issue 12: a report whose organ is only the site's name is listed as
+// unidentified, with its page's URL and title, never under the site's name
+// with another report; /agencies pages show the register's organ, every
+// name it printed, one line across years.
+func TestWeb_Unidentified(t *testing.T) {
+	a := newWebArchive(t)
+	for i, u := range []string{"https://www.example.gov.cn/bm/a.html", "https://www.example.gov.cn/bm/b.html"} {
+		rec, err := a.db.Report("湛江市司法局", 2025)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := *rec.Versions[0].Report
+		r.Agency, r.AgencySource, r.SourceURL, r.Title = "某县", parser.IdentityConfig, u, ""
+		r.Cells = append([]parser.Cell(nil), r.Cells...)
+		r.Cells[0].Value = strconv.Itoa(100 + i) // each page its own numbers
+		if _, err := a.db.PutDocuments([]store.Document{{Capture: store.Capture{URL: u, Status: 200, Site: "某县", LinkText: "2025年度报告"},
+			Body: []byte(u), Report: &r}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.w.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	body := a.mustGet(t, "/?status=unidentified")
+	rows := reportRowRE.FindAllStringSubmatch(body, -1)
+	if len(rows) != 2 || !strings.Contains(body, "https://www.example.gov.cn/bm/a.html") || !strings.Contains(body, "https://www.example.gov.cn/bm/b.html") ||
+		!strings.Contains(body, ">2025年度报告</a>") || strings.Count(body, `class="report unidentified"`) != 2 {
+		t.Errorf("unidentified list: %d rows\n%s", len(rows), body)
+	}
+	if all := reportRowRE.FindAllStringSubmatch(a.mustGet(t, "/"), -1); len(all) != 8 {
+		t.Errorf("the full list has %d rows, want 6 reports + 2 unidentified", len(all))
+	}
+	var list struct {
+		Reports []ReportSummary `json:"reports"`
+	}
+	if err := json.Unmarshal([]byte(a.mustGet(t, "/api/reports?status=unidentified")), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Reports) != 2 || list.Reports[0].Identified || !strings.HasPrefix(list.Reports[0].AgencyID, "u:") || list.Reports[0].Site != "某县" {
+		t.Errorf("API unidentified = %+v", list.Reports)
+	}
+	// The report page of an unidentified report says so.
+	page := a.mustGet(t, list.Reports[0].URL[len("/api"):])
+	if !strings.Contains(page, "unidentified: the page names no organ") {
+		t.Errorf("report page of an unidentified report:\n%.600s", page)
+	}
+	// An organ's page by agency_id.
+	rec, err := a.db.Report("平潭综合实验区市场监督管理局", 2024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ag := a.mustGet(t, AgencyURL(rec.AgencyID))
+	if !strings.Contains(ag, "agency_id <code>"+rec.AgencyID+"</code>") || !strings.Contains(ag, `data-year="2020" data-value="5"`) || !strings.Contains(ag, `data-year="2024" data-value="4"`) {
+		i := strings.Index(ag, "<main")
+		t.Errorf("agency page by ID:\n%.1500s", ag[max(i, 0):])
 	}
 }
