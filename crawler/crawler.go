@@ -85,7 +85,10 @@ type Options struct {
 	// Transport is the HTTP transport under the crawler's retry and
 	// politeness layers. Nil means a clone of http.DefaultTransport with
 	// MaxConnections open connections at most, of which up to
-	// MaxConnections−MaxInFlight idle (32 per host).
+	// MaxConnections−MaxInFlight idle (32 per host). A request's delay
+	// counts from when the transport reports the connection it is written
+	// to (httptrace GotConn, as net/http's transports do); with one that
+	// does not, from the end of the request.
 	Transport http.RoundTripper
 	// Browser is the path of a Chromium (or Chrome) executable, run
 	// headless to render the pages that need JavaScript: every HTML page of

@@ -932,14 +932,21 @@ func TestCrawler_Fetch_Stops(t *testing.T) {
 func TestCrawler_Fetch_Events(t *testing.T) {
 	p, _, _ := conditionalPortal(t, 5)
 	var types []EventType
+	var last Event
 	opts := testOptions(nil)
 	opts.OnEvent = func(e Event) {
 		types = append(types, e.Type)
+		last = e
 		if e.Document != nil && e.Document.Body != nil {
 			t.Errorf("event carries a body")
 		}
 	}
 	mustFetch(t, New(opts), Site{Name: "ev", Start: []string{p.url("/nb/index.html")}}, &collect{})
+	// Events carry the Crawler's host state: at the end, nothing in
+	// flight, and at least one request was.
+	if h := last.Hosts; h.InFlight != 0 || h.Active != 0 || h.PeakInFlight < 1 {
+		t.Errorf("hosts at the last event = %+v", h)
+	}
 	counts := map[EventType]int{}
 	for _, ty := range types {
 		counts[ty]++

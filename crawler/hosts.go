@@ -29,8 +29,13 @@ import (
 //     while it holds its own document slot.
 //
 // A request is in flight from the moment it passes the gate until its
-// response body is read (or the attempt fails); its delay is measured
-// between starts, as Scrapy's DOWNLOAD_DELAY is per domain. Waiting holds
+// response body is read (or the attempt fails). Its delay is measured
+// between starts, as Scrapy's DOWNLOAD_DELAY is per domain, and a request
+// starts when it is written to its connection (httptrace GotConn), not
+// when it passes the gate: a request that must first dial a slow server
+// would otherwise reach it less than a delay before the next one. Until a
+// request to a host has started, the host's next request (with a delay)
+// waits. Waiting holds
 // nothing: a request that waits for its host keeps no global slot, so a
 // slow host never holds back the others. The gate holds no goroutine: a
 // timer per waiting host wakes it when its delay is over.
@@ -118,8 +123,11 @@ type hostGate struct {
 type hostQueue struct {
 	key      string
 	inflight int
+	// starting counts the requests granted and not yet started (written
+	// to a connection); a request with a delay waits for them.
+	starting int
 	// last is the start of the host's latest request (when it was
-	// granted, moved to when its sender resumed).
+	// granted, then when it was written).
 	last    time.Time
 	waiters []*gateWaiter // in arrival order
 	timer   *time.Timer   // wakes the host when its head's delay is over
@@ -184,17 +192,11 @@ func (g *hostGate) acquire(ctx context.Context, host string, pol policy, doc boo
 			return nil, ctx.Err()
 		}
 		g.mu.Unlock()
-		s := &gateSlot{g: g, h: h, wire: true, doc: doc}
+		s := &gateSlot{g: g, h: h, wire: true, doc: doc, starting: true}
 		s.close()
 		return nil, ctx.Err()
 	}
-	g.mu.Lock()
-	// The request starts now: the host's next delay counts from here.
-	if now := time.Now(); now.After(h.last) {
-		h.last = now
-	}
-	g.mu.Unlock()
-	return &gateSlot{g: g, h: h, wire: true, doc: doc}, nil
+	return &gateSlot{g: g, h: h, wire: true, doc: doc, starting: true}, nil
 }
 
 // pumpLocked grants what it can to h's waiters, in order, and arranges
@@ -214,6 +216,9 @@ func (g *hostGate) pumpLocked(h *hostQueue, now time.Time) {
 		if h.inflight >= w.pol.par {
 			return // the host's next release pumps again
 		}
+		if w.gap > 0 && h.starting > 0 {
+			return // its start (gateSlot.started) pumps again
+		}
 		if !h.last.IsZero() {
 			if at := h.last.Add(w.gap); now.Before(at) {
 				g.wakeLocked(h, at)
@@ -227,6 +232,7 @@ func (g *hostGate) pumpLocked(h *hostQueue, now time.Time) {
 		h.waiters = slices.Delete(h.waiters, i, i+1)
 		g.queued--
 		h.inflight++
+		h.starting++
 		h.last = now
 		g.inflight++
 		g.peakInFlight = max(g.peakInFlight, g.inflight)
@@ -342,6 +348,30 @@ type gateSlot struct {
 	// The fields below are protected by g.mu.
 	wire, doc bool
 	kept      bool // the document share is released by releaseDoc, not close
+	starting  bool // granted, not yet written to a connection
+}
+
+// started marks the request written to its connection: the host's next
+// delay counts from now. It is idempotent and safe on a nil slot.
+func (s *gateSlot) started() {
+	if s == nil {
+		return
+	}
+	s.g.mu.Lock()
+	defer s.g.mu.Unlock()
+	s.startedLocked()
+}
+
+func (s *gateSlot) startedLocked() {
+	if !s.starting {
+		return
+	}
+	s.starting = false
+	s.h.starting--
+	if now := time.Now(); now.After(s.h.last) {
+		s.h.last = now
+	}
+	s.g.pumpLocked(s.h, time.Now())
 }
 
 // keep hands the slot's document share over to the body just read: close
@@ -365,6 +395,9 @@ func (s *gateSlot) close() {
 	}
 	s.g.mu.Lock()
 	defer s.g.mu.Unlock()
+	// An attempt that failed before it was written (a dial error) counts
+	// as started now: the host may have seen its connection.
+	s.startedLocked()
 	doc := s.doc && !s.kept
 	if doc {
 		s.doc = false

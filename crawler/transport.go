@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +80,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// The attempt's time starts when it may be sent, not while it
 		// waits for its host.
 		ctx, cancel := context.WithTimeout(parent, t.timeout)
+		if slot != nil {
+			// The host's next delay counts from when this request is
+			// written, after any dial.
+			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { slot.started() }})
+		}
 		r := req.Clone(ctx)
 		r.Header.Del(browserMarker) // for the redirect handler only
 		if attempt > 0 && req.Body != nil && req.GetBody != nil {
