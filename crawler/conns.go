@@ -9,9 +9,9 @@ import (
 // connGate caps the open connections of the Crawler's own transport: a
 // dial waits for a free place, and a connection gives its place back when
 // it is closed. The transport's idle pool is sized to leave room for the
-// requests in flight (New), so a dial rarely waits; when it must, the idle
-// connections (of other hosts) are closed first, since a connection the
-// crawl needs now is worth more than one it may reuse.
+// requests in flight and their dials (New), so a dial seldom waits; when it
+// must, the idle connections (of other hosts) are closed first, since a
+// connection the crawl needs now is worth more than one it may reuse.
 type connGate struct {
 	places    chan struct{}
 	dial      func(ctx context.Context, network, addr string) (net.Conn, error)

@@ -48,8 +48,9 @@ type Options struct {
 	// not). Zero means 64.
 	MaxDocuments int
 	// MaxConnections bounds the open connections of the Crawler's own
-	// transport (when Transport is nil); at the bound, idle connections
-	// are closed before a new one is dialled. Zero means 256.
+	// transport (when Transport is nil). Its idle pool keeps room for the
+	// requests in flight (see Transport), so a dial seldom waits; when one
+	// must, the idle connections are closed first. Zero means 512.
 	MaxConnections int
 	// MaxBodySize caps a response body in bytes. A longer body is a failure
 	// ("truncated"), never delivered. Zero means 50 MB; negative means no
@@ -85,9 +86,10 @@ type Options struct {
 	// Transport is the HTTP transport under the crawler's retry and
 	// politeness layers. Nil means a clone of http.DefaultTransport with
 	// MaxConnections open connections at most, of which up to
-	// MaxConnections−MaxInFlight idle (32 per host). A request's delay
-	// counts from when the transport reports the connection it is written
-	// to (httptrace GotConn, as net/http's transports do); with one that
+	// MaxConnections−2×MaxInFlight idle (32 per host): the requests in
+	// flight use at most MaxInFlight, and as many may be dialling. A
+	// request's delay counts from when the transport reports it written
+	// (httptrace WroteRequest, as net/http's transports do); with one that
 	// does not, from the end of the request.
 	Transport http.RoundTripper
 	// Browser is the path of a Chromium (or Chrome) executable, run
@@ -117,7 +119,7 @@ var DefaultOptions = Options{
 	Parallelism:    2,
 	MaxInFlight:    64,
 	MaxDocuments:   64,
-	MaxConnections: 256,
+	MaxConnections: 512,
 	MaxBodySize:    50 << 20,
 	Timeout:        30 * time.Second,
 	Retries:        3,
@@ -267,7 +269,7 @@ func New(opts Options) *Crawler {
 		opts.MaxDocuments = 64
 	}
 	if opts.MaxConnections <= 0 {
-		opts.MaxConnections = 256
+		opts.MaxConnections = 512
 	}
 	var conns *connGate
 	if opts.Transport == nil {
@@ -279,9 +281,10 @@ func New(opts Options) *Crawler {
 		// Keep a connection per parallel slot: the default of 2 idle
 		// connections per host closes and reopens the others. The idle
 		// pool leaves room under MaxConnections for the requests in
-		// flight (zero would mean no limit).
+		// flight and their dials, so that the gate seldom has to close
+		// idle connections (zero would mean no limit).
 		t.MaxIdleConnsPerHost = 32
-		t.MaxIdleConns = max(opts.MaxConnections-opts.MaxInFlight, 1)
+		t.MaxIdleConns = max(opts.MaxConnections-2*opts.MaxInFlight, 1)
 		opts.Transport = t
 	}
 	c := &Crawler{opts: opts, big: make(chan struct{}, 1), gate: newHostGate(opts.MaxInFlight, opts.MaxDocuments, conns)}

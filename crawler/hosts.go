@@ -31,11 +31,11 @@ import (
 // A request is in flight from the moment it passes the gate until its
 // response body is read (or the attempt fails). Its delay is measured
 // between starts, as Scrapy's DOWNLOAD_DELAY is per domain, and a request
-// starts when it is written to its connection (httptrace GotConn), not
-// when it passes the gate: a request that must first dial a slow server
-// would otherwise reach it less than a delay before the next one. Until a
-// request to a host has started, the host's next request (with a delay)
-// waits. Waiting holds
+// starts when it has been written to its connection (httptrace
+// WroteRequest), not when it passes the gate: a request that must first
+// dial a slow server would otherwise reach it less than a delay before the
+// next one. Until a request to a host has started, the host's next request
+// (with a delay) waits. Waiting holds
 // nothing: a request that waits for its host keeps no global slot, so a
 // slow host never holds back the others. The gate holds no goroutine: a
 // timer per waiting host wakes it when its delay is over.
@@ -124,7 +124,7 @@ type hostQueue struct {
 	key      string
 	inflight int
 	// starting counts the requests granted and not yet started (written
-	// to a connection); a request with a delay waits for them.
+	// to their connection); a request with a delay waits for them.
 	starting int
 	// last is the start of the host's latest request (when it was
 	// granted, then when it was written).

@@ -3,6 +3,7 @@ package crawler
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -56,6 +57,58 @@ func (a *arrivals) gaps() []time.Duration {
 	return out
 }
 
+// sendTimes is a transport that records when each request is handed to
+// it: right after the gate let it go.
+type sendTimes struct {
+	base http.RoundTripper
+
+	mu    sync.Mutex // protects times
+	times []time.Time
+}
+
+func (s *sendTimes) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	s.times = append(s.times, time.Now())
+	s.mu.Unlock()
+	return s.base.RoundTrip(r)
+}
+
+// gaps returns the times between consecutive sends, in order.
+func (s *sendTimes) gaps() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := slices.Clone(s.times)
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+	var out []time.Duration
+	for i := 1; i < len(ts); i++ {
+		out = append(out, ts[i].Sub(ts[i-1]))
+	}
+	return out
+}
+
+// newSendTimes returns a recording transport over a fresh http.Transport.
+func newSendTimes(t *testing.T) *sendTimes {
+	base := &http.Transport{}
+	t.Cleanup(base.CloseIdleConnections)
+	return &sendTimes{base: base}
+}
+
+// checkGaps checks that the requests were sent (exactly: the gate's own
+// guarantee) and reached the host (with wireSlack) at least delay apart.
+func checkGaps(t *testing.T, sent *sendTimes, got *arrivals, delay time.Duration) {
+	t.Helper()
+	for i, g := range sent.gaps() {
+		if g < delay {
+			t.Errorf("requests %d and %d were sent %v apart, want >= %v", i, i+1, g, delay)
+		}
+	}
+	for i, g := range got.gaps() {
+		if g < delay-wireSlack {
+			t.Errorf("requests %d and %d reached the host %v apart, want >= %v", i, i+1, g, delay)
+		}
+	}
+}
+
 // wireSlack is the timer and scheduling slack allowed between when the
 // gate lets a request go and when the server sees it: on a loaded
 // machine two consecutive requests may reach the handler a few
@@ -78,19 +131,16 @@ func TestCrawler_Fetch_DelayPerHost(t *testing.T) {
 		opts := testOptions(nil)
 		opts.Parallelism = 2
 		opts.Delay, opts.RandomDelay = delay, -1
+		sent := newSendTimes(t)
+		opts.Transport = sent
 		st := mustFetch(t, New(opts), Site{Name: "d", Start: []string{p.url("/nb/index.html")}}, &collect{})
 		if st.Reports != 6 {
 			t.Fatalf("reports = %d, want 6", st.Reports)
 		}
-		gaps := a.gaps()
-		if len(gaps) != 9-1 { // robots.txt, 2 list pages, 6 reports
-			t.Fatalf("%d requests, want 9", len(gaps)+1)
+		if n := len(a.gaps()); n != 9-1 { // robots.txt, 2 list pages, 6 reports
+			t.Fatalf("%d requests, want 9", n+1)
 		}
-		for i, g := range gaps {
-			if g < delay-wireSlack {
-				t.Errorf("requests %d and %d reached the host %v apart, want >= %v", i, i+1, g, delay)
-			}
-		}
+		checkGaps(t, sent, &a, delay)
 		a.mu.Lock()
 		peak := a.peak
 		a.mu.Unlock()
@@ -161,6 +211,8 @@ func TestCrawler_Fetch_DelayPerHost(t *testing.T) {
 		opts := testOptions(nil)
 		opts.Parallelism = 2
 		opts.Delay, opts.RandomDelay = delay, -1
+		sent := newSendTimes(t)
+		opts.Transport = sent
 		c := New(opts)
 		var wg sync.WaitGroup
 		stats := make([]Stats, 2)
@@ -179,17 +231,12 @@ func TestCrawler_Fetch_DelayPerHost(t *testing.T) {
 		if stats[0].Reports != 4 || stats[1].Reports != 2 {
 			t.Fatalf("reports %d and %d, want 4 and 2", stats[0].Reports, stats[1].Reports)
 		}
-		gaps := a.gaps()
 		// Each run reads robots.txt once: 2 + 1 list + 4 reports + 1 list
 		// + 2 reports.
-		if len(gaps) != 10-1 {
-			t.Fatalf("%d requests, want 10", len(gaps)+1)
+		if n := len(a.gaps()); n != 10-1 {
+			t.Fatalf("%d requests, want 10", n+1)
 		}
-		for i, g := range gaps {
-			if g < delay-wireSlack {
-				t.Errorf("requests %d and %d reached the shared host %v apart, want >= %v", i, i+1, g, delay)
-			}
-		}
+		checkGaps(t, sent, &a, delay)
 		a.mu.Lock()
 		peak := a.peak
 		a.mu.Unlock()
@@ -480,5 +527,106 @@ func TestSite_Hosts(t *testing.T) {
 	s := Site{Start: []string{"https://WWW.zhanjiang.gov.cn/a/", "http://www.zhanjiang.gov.cn:8080/b/", "https://cghzf.zhanjiang.gov.cn/", "::bad"}}
 	if got, want := s.Hosts(), []string{"www.zhanjiang.gov.cn", "cghzf.zhanjiang.gov.cn"}; !slices.Equal(got, want) {
 		t.Errorf("Hosts() = %q, want %q", got, want)
+	}
+}
+
+// countingTransport records, per host, when each request was handed to
+// it, and the peak of requests in flight (until their body is closed).
+type countingTransport struct {
+	base http.RoundTripper
+
+	mu       sync.Mutex // protects the fields below
+	sends    map[string][]time.Time
+	inflight int
+	peak     int
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.sends[r.URL.Hostname()] = append(c.sends[r.URL.Hostname()], time.Now())
+	c.inflight++
+	c.peak = max(c.peak, c.inflight)
+	c.mu.Unlock()
+	resp, err := c.base.RoundTrip(r)
+	if err != nil {
+		c.done()
+		return nil, err
+	}
+	resp.Body = &doneBody{ReadCloser: resp.Body, done: sync.OnceFunc(c.done)}
+	return resp, nil
+}
+
+func (c *countingTransport) done() {
+	c.mu.Lock()
+	c.inflight--
+	c.mu.Unlock()
+}
+
+type doneBody struct {
+	io.ReadCloser
+	done func()
+}
+
+func (b *doneBody) Close() error { err := b.ReadCloser.Close(); b.done(); return err }
+
+// TestCrawler_Fetch_ManyHosts: 40 sites on 40 hosts (names mapped to one
+// server) crawled at once by one Crawler: every host's requests are sent
+// at least its delay apart, no more than MaxInFlight are in flight over
+// all hosts, and the hosts are crawled side by side (the whole takes about
+// one host's time, not forty).
+func TestCrawler_Fetch_ManyHosts(t *testing.T) {
+	const hosts, delay = 40, 100 * time.Millisecond
+	p, _, _ := conditionalPortal(t, 3)
+	p.delay = 5 * time.Millisecond
+	addr := p.srv.Listener.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+	base := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr) // every host is the portal
+	}}
+	t.Cleanup(base.CloseIdleConnections)
+	ct := &countingTransport{base: base, sends: map[string][]time.Time{}}
+	opts := testOptions(nil)
+	opts.Parallelism = 2
+	opts.Delay, opts.RandomDelay = delay, -1
+	opts.MaxInFlight = 5
+	opts.Transport = ct
+	c := New(opts)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			site := Site{Name: fmt.Sprint("site", i), Start: []string{fmt.Sprintf("http://h%d.example:%s/nb/index.html", i, port)}}
+			if st, err := c.Fetch(context.Background(), site, &collect{}); err != nil || st.Reports != 3 {
+				t.Errorf("%s: reports %d, err %v", site.Name, st.Reports, err)
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	if len(ct.sends) != hosts {
+		t.Fatalf("%d hosts requested, want %d", len(ct.sends), hosts)
+	}
+	for h, ts := range ct.sends {
+		if len(ts) != 5 { // robots.txt, the list, 3 reports
+			t.Errorf("%s: %d requests, want 5", h, len(ts))
+		}
+		for i := 1; i < len(ts); i++ {
+			if g := ts[i].Sub(ts[i-1]); g < delay {
+				t.Errorf("%s: requests %d and %d sent %v apart, want >= %v", h, i-1, i, g, delay)
+			}
+		}
+	}
+	if ct.peak > 5 || ct.peak < 2 {
+		t.Errorf("peak requests in flight = %d, want 2..5 (MaxInFlight)", ct.peak)
+	}
+	// One host needs 4 delays (0.4 s); 40 hosts one after another would
+	// need 16 s.
+	if took > 8*time.Second {
+		t.Errorf("40 hosts took %v; they should be crawled side by side", took)
 	}
 }

@@ -81,9 +81,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// waits for its host.
 		ctx, cancel := context.WithTimeout(parent, t.timeout)
 		if slot != nil {
-			// The host's next delay counts from when this request is
+			// The host's next delay counts from when this request was
 			// written, after any dial.
-			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { slot.started() }})
+			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { slot.started() }})
 		}
 		r := req.Clone(ctx)
 		r.Header.Del(browserMarker) // for the redirect handler only

@@ -36,8 +36,8 @@ sites:
 	if cfg.UserAgent != "nianbao/1.0 (+https://example.org/contact)" {
 		t.Errorf("user_agent = %q", cfg.UserAgent)
 	}
-	if cfg.Delay.D() != time.Second || cfg.Parallelism != 2 || cfg.ConcurrentSites != 512 || cfg.MaxInFlight != 64 || cfg.MaxConnections != 256 {
-		t.Errorf("delay %v parallelism %d concurrent_sites %d max_in_flight %d max_connections %d, want 1s 2 512 64 256",
+	if cfg.Delay.D() != time.Second || cfg.Parallelism != 2 || cfg.ConcurrentSites != 512 || cfg.MaxInFlight != 64 || cfg.MaxConnections != 512 {
+		t.Errorf("delay %v parallelism %d concurrent_sites %d max_in_flight %d max_connections %d, want 1s 2 512 64 512",
 			cfg.Delay, cfg.Parallelism, cfg.ConcurrentSites, cfg.MaxInFlight, cfg.MaxConnections)
 	}
 	if cfg.MaxBodySize != 50<<20 || cfg.Retries != 3 || cfg.Timeout.D() != time.Minute {

@@ -116,6 +116,8 @@ type crawlResult struct {
 	Healed int
 	// Browser is set when the crawl had a browser to render with.
 	Browser bool
+	// Hosts is the crawler's request state at the end (peaks included).
+	Hosts crawler.HostStats
 }
 
 // siteSummary is the outcome of one site.
@@ -283,7 +285,7 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	}
 	runErr := db.FinishRun(run)
 
-	res := &crawlResult{RunID: runID, Sites: summaries, Healed: pipe.healed, Browser: browser != ""}
+	res := &crawlResult{RunID: runID, Sites: summaries, Healed: pipe.healed, Browser: browser != "", Hosts: c.HostStats()}
 	if !out.quietSummary {
 		printCrawlSummary(out.stdout, res, failures, interrupted)
 	}
