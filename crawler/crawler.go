@@ -214,6 +214,8 @@ type Crawler struct {
 	browser *browser // nil without Options.Browser
 	// gate schedules every request of every Fetch call by host (hosts.go).
 	gate *hostGate
+	// robots keeps the robots.txt files the Fetch calls read (robots.go).
+	robots *robotsCache
 	// big is the token of the one large body (over bigBody bytes) that
 	// may be read and handled at a time across all of the Crawler's
 	// Fetch calls (see bigBody).
@@ -287,7 +289,8 @@ func New(opts Options) *Crawler {
 		t.MaxIdleConns = max(opts.MaxConnections-2*opts.MaxInFlight, 1)
 		opts.Transport = t
 	}
-	c := &Crawler{opts: opts, big: make(chan struct{}, 1), gate: newHostGate(opts.MaxInFlight, opts.MaxDocuments, conns)}
+	c := &Crawler{opts: opts, big: make(chan struct{}, 1), gate: newHostGate(opts.MaxInFlight, opts.MaxDocuments, conns),
+		robots: newRobotsCache()}
 	if opts.Browser != "" {
 		c.browser = newBrowser(opts.Browser, opts.UserAgent, opts.BrowserTabs, opts.Logger)
 	}

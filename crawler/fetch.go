@@ -31,22 +31,24 @@ const (
 // run is the state of one Fetch. Its methods run on the dispatcher goroutine
 // (Fetch's own) and on colly's fetching goroutines.
 type run struct {
-	opts    Options
-	site    Site
-	sink    Sink
-	state   State
-	log     *slog.Logger
-	parent  context.Context // the caller's context
-	ctx     context.Context // parent, also cancelled when the sink or State fails
-	stop    context.CancelFunc
-	col     *colly.Collector
-	robots  *robots       // nil with Options.IgnoreRobots
-	big     chan struct{} // the Crawler's large-body token
-	gate    *hostGate     // the Crawler's per-host schedule
-	match   matcher
-	allowed []string // lower-case host entries; "." prefix = with sub-domains
-	start   time.Time
-	maxBody int64
+	opts   Options
+	site   Site
+	sink   Sink
+	state  State
+	log    *slog.Logger
+	parent context.Context // the caller's context
+	ctx    context.Context // parent, also cancelled when the sink or State fails
+	stop   context.CancelFunc
+	col    *colly.Collector
+	robots *robots       // nil with Options.IgnoreRobots
+	big    chan struct{} // the Crawler's large-body token
+	gate   *hostGate     // the Crawler's per-host schedule
+	// robotsCache is the Crawler's robots.txt files (robots.go).
+	robotsCache *robotsCache
+	match       matcher
+	allowed     []string // lower-case host entries; "." prefix = with sub-domains
+	start       time.Time
+	maxBody     int64
 	// inflight caps the items handed to colly and not yet handed to the
 	// sink: waiting at the gate, in flight, or being rendered.
 	inflight int
@@ -96,18 +98,19 @@ func (c *Crawler) fetch(ctx context.Context, site Site, sink Sink) (Stats, error
 	}
 	r := &run{
 		opts: c.opts, site: site, sink: sink, state: c.opts.State, parent: ctx,
-		log:        c.opts.Logger.With("site", site.Name),
-		maxBody:    c.opts.MaxBodySize,
-		seen:       map[string]bool{},
-		listSeen:   map[string]bool{},
-		listCount:  map[string]int{},
-		reportSeen: map[string]bool{},
-		bodies:     map[string]*fetchedBody{},
-		wake:       make(chan struct{}, 1),
-		stats:      stats,
-		budget:     c.opts.Budget.override(site).resolve(DefaultBudget),
-		big:        c.big,
-		gate:       c.gate,
+		log:         c.opts.Logger.With("site", site.Name),
+		maxBody:     c.opts.MaxBodySize,
+		seen:        map[string]bool{},
+		listSeen:    map[string]bool{},
+		listCount:   map[string]int{},
+		reportSeen:  map[string]bool{},
+		bodies:      map[string]*fetchedBody{},
+		wake:        make(chan struct{}, 1),
+		stats:       stats,
+		budget:      c.opts.Budget.override(site).resolve(DefaultBudget),
+		big:         c.big,
+		gate:        c.gate,
+		robotsCache: c.robots,
 	}
 	r.ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
@@ -318,7 +321,7 @@ func (r *run) newCollector(base http.RoundTripper, pol policy) {
 	}
 	col.WithTransport(rt)
 	if !r.opts.IgnoreRobots {
-		r.robots = newRobots(rt, r.opts.UserAgent)
+		r.robots = newRobots(rt, r.opts.UserAgent, r.robotsCache)
 	}
 	col.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -231,10 +232,10 @@ func TestCrawler_Fetch_DelayPerHost(t *testing.T) {
 		if stats[0].Reports != 4 || stats[1].Reports != 2 {
 			t.Fatalf("reports %d and %d, want 4 and 2", stats[0].Reports, stats[1].Reports)
 		}
-		// Each run reads robots.txt once: 2 + 1 list + 4 reports + 1 list
-		// + 2 reports.
-		if n := len(a.gaps()); n != 10-1 {
-			t.Fatalf("%d requests, want 10", n+1)
+		// robots.txt once for both runs (the Crawler keeps it), 1 list + 4
+		// reports, 1 list + 2 reports.
+		if n := len(a.gaps()); n != 9-1 || p.hit("/robots.txt") != 1 {
+			t.Fatalf("%d requests, robots.txt %d times; want 9 and once", n+1, p.hit("/robots.txt"))
 		}
 		checkGaps(t, sent, &a, delay)
 		a.mu.Lock()
@@ -628,5 +629,43 @@ func TestCrawler_Fetch_ManyHosts(t *testing.T) {
 	// need 16 s.
 	if took > 8*time.Second {
 		t.Errorf("40 hosts took %v; they should be crawled side by side", took)
+	}
+}
+
+// TestCrawler_Fetch_RobotsShared: the sites of a Crawler that share a host
+// read its robots.txt once (it is one more request under the host's
+// delay); a robots.txt that was unreachable is asked for again by the next
+// run, and a new Crawler (the next crawl) reads the file again.
+func TestCrawler_Fetch_RobotsShared(t *testing.T) {
+	var down atomic.Bool
+	p := newPortal(t)
+	p.mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n")
+	})
+	for _, col := range []string{"/a/", "/b/", "/c/"} {
+		p.html(col, listPage("年报", [][2]string{{col + "2024.html", col + "2024年政府信息公开工作年度报告"}}, ""))
+		p.report(col+"2024.html", col+"2024年政府信息公开工作年度报告")
+	}
+	opts := testOptions(nil)
+	opts.Retries = 0
+	c := New(opts)
+	down.Store(true)
+	if _, err := c.Fetch(context.Background(), Site{Name: "a", Start: []string{p.url("/a/")}}, &collect{}); !errors.Is(err, ErrRobotsUnreachable) {
+		t.Fatalf("err = %v, want ErrRobotsUnreachable", err)
+	}
+	down.Store(false)
+	for _, col := range []string{"/a/", "/b/", "/c/"} {
+		mustFetch(t, c, Site{Name: col, Start: []string{p.url(col)}}, &collect{})
+	}
+	if got := p.hit("/robots.txt"); got != 2 {
+		t.Errorf("robots.txt requested %d times, want 2 (unreachable once, then read once for three sites)", got)
+	}
+	mustFetch(t, New(opts), Site{Name: "a", Start: []string{p.url("/a/")}}, &collect{})
+	if got := p.hit("/robots.txt"); got != 3 {
+		t.Errorf("robots.txt requested %d times after a new Crawler, want 3", got)
 	}
 }
