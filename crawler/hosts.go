@@ -35,10 +35,11 @@ import (
 // WroteRequest), not when it passes the gate: a request that must first
 // dial a slow server would otherwise reach it less than a delay before the
 // next one. Until a request to a host has started, the host's next request
-// (with a delay) waits. Waiting holds
-// nothing: a request that waits for its host keeps no global slot, so a
-// slow host never holds back the others. The gate holds no goroutine: a
-// timer per waiting host wakes it when its delay is over.
+// (with a delay) waits.
+//
+// Waiting holds nothing: a request that waits for its host keeps no global
+// slot, so a slow host never holds back the others. The gate holds no
+// goroutine: a timer per waiting host wakes it when its delay is over.
 
 // hostKey is the politeness key of a URL: its host name in lower case,
 // without the port (two ports of one host are one server to be polite
