@@ -33,8 +33,8 @@ type Config struct {
 	Delay Duration `yaml:"delay"`
 	// Parallelism is the number of requests in flight per host.
 	Parallelism int `yaml:"parallelism"`
-	// ConcurrentSites is how many sites are crawled at the same time;
-	// sites that share a start host take turns.
+	// ConcurrentSites is how many sites are crawled at the same time; no
+	// more at once on a start host than its parallelism.
 	ConcurrentSites int `yaml:"concurrent_sites"`
 	// MaxInFlight bounds the requests in flight over all hosts.
 	MaxInFlight int `yaml:"max_in_flight"`

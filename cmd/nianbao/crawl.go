@@ -27,8 +27,8 @@ pages and their attachments politely (robots.txt, per-host delay and
 parallelism, conditional requests), archives every body in the database,
 parses it and stores each report (agency, year) as a new version when its
 numbers changed. Sites run in parallel (concurrent_sites in the config),
-sites that share a start host one after another: a host's delay is shared
-by every site on it.
+no more of them at once on a start host than its parallelism: a host's
+delay is shared by every site on it.
 
 On a terminal a progress line shows sites done, hosts with a request in
 flight (active) and hosts waiting for their delay, pages, reports, failures
@@ -208,6 +208,7 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	var failures []store.URLFailure
 	csites := make([]crawler.Site, len(sites))
 	hosts := make([][]string, len(sites)) // each site's start hosts
+	perHost := make([]int, len(sites))    // sites at once on them: the parallelism
 	for i, s := range sites {
 		site := crawler.Site{Name: s.Name, Start: s.Start, AllowedDomains: siteDomains(s), Parallelism: cfg.siteParallelism(s),
 			ReportPattern: s.ReportPattern, ListPattern: s.ListPattern, Render: s.Render}
@@ -216,11 +217,12 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 			d := s.Delay.D()
 			site.Delay = &d
 		}
-		csites[i], hosts[i] = site, site.Hosts()
+		csites[i], hosts[i], perHost[i] = site, site.Hosts(), site.Parallelism
 	}
-	// Sites run concurrent_sites at a time, one at a time per host (the
-	// crawler shares a host's delay among its sites anyway).
-	gerr := runSitesByHost(ctx, hosts, cfg.ConcurrentSites, func(gctx context.Context, i int) error {
+	// Sites run concurrent_sites at a time, and no more at once on a host
+	// than its parallelism (the crawler shares a host's delay among its
+	// sites anyway).
+	gerr := runSitesByHost(ctx, hosts, perHost, cfg.ConcurrentSites, func(gctx context.Context, i int) error {
 		s, site := sites[i], csites[i]
 		stats, err := c.Fetch(gctx, site, pipe)
 		summaries[i] = siteSummary{Name: s.Name, Stats: stats}
