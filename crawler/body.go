@@ -45,14 +45,19 @@ type fetchedBody struct {
 	tooLong bool
 	// big is set when the read holds the large-body token.
 	big bool
+	// slot holds the body's document share of the Crawler's gate
+	// (MaxDocuments) until the Sink has handled it; nil for robots.txt
+	// and browser requests, and without a gate.
+	slot *gateSlot
 }
 
 // readBody reads the body of a final response (called by retryTransport
 // for every response that is not a redirect), leaves it in r.bodies under
 // the id it puts in the bodyHeader response header, and gives colly an
-// empty body. A read error fails the request with that error. A body
-// announced longer than MaxBodySize is not read: onHeaders records it.
-func (r *run) readBody(req *http.Request, resp *http.Response) error {
+// empty body. The body keeps slot's document share until giveBody. A read
+// error fails the request with that error. A body announced longer than
+// MaxBodySize is not read: onHeaders records it.
+func (r *run) readBody(req *http.Request, resp *http.Response, slot *gateSlot) error {
 	if req.Context().Value(noReadKey{}) != nil || strings.HasSuffix(req.URL.Path, ".xml.gz") {
 		return nil // robots.txt; colly gunzips .xml.gz bodies itself
 	}
@@ -130,6 +135,8 @@ func (r *run) readBody(req *http.Request, resp *http.Response) error {
 		}
 	}
 	fb.body = body
+	fb.slot = slot
+	slot.keep() // before the deferred Close, which ends the request
 	r.mu.Lock()
 	r.nextBody++
 	id := strconv.Itoa(r.nextBody)
@@ -169,12 +176,17 @@ func isPDF(body []byte) bool {
 	return bytes.Contains(body[:min(len(body), 1024)], []byte("%PDF-"))
 }
 
-// giveBody gives back the large-body token fb holds, if any.
+// giveBody gives back the large-body token fb holds, if any, and its
+// document share of the gate.
 func (r *run) giveBody(fb *fetchedBody) {
-	if fb != nil && fb.big {
+	if fb == nil {
+		return
+	}
+	if fb.big {
 		fb.big = false
 		<-r.big
 	}
+	fb.slot.releaseDoc()
 }
 
 // dropBodies gives back the tokens of bodies never handed to onResponse

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -21,15 +22,36 @@ type Options struct {
 	// UserAgent is sent with every request (and matched against robots.txt
 	// groups). Empty means DefaultUserAgent.
 	UserAgent string
-	// Delay is the pause between two requests to one host, per parallel
-	// slot. Zero means no delay; DefaultOptions uses 1s.
+	// Delay is the least time between the starts of any two requests to
+	// one host (its name, without the port), over all the Fetch calls of
+	// the Crawler: two sites on one host share its delay. Every request
+	// counts: pages, attachments, retries, redirect hops, robots.txt and
+	// the requests of pages rendered in the browser. Zero means no delay;
+	// DefaultOptions uses 1s.
 	Delay time.Duration
-	// RandomDelay is the extra random jitter added to Delay, uniformly in
-	// [0, RandomDelay). Zero means Delay/2; negative means no jitter.
+	// RandomDelay is the extra random spacing added to Delay for each
+	// request, uniformly in [0, RandomDelay): requests to a host start
+	// between Delay and Delay+RandomDelay apart, never closer than Delay.
+	// Zero means Delay/2; negative means no jitter.
 	RandomDelay time.Duration
-	// Parallelism is the number of requests in flight per host. Zero means
-	// 2.
+	// Parallelism bounds the requests in flight to one host, over all the
+	// Fetch calls of the Crawler. Zero means 2.
 	Parallelism int
+	// MaxInFlight bounds the requests in flight over all hosts and Fetch
+	// calls. A request waiting for its host's delay holds no place. Zero
+	// means 64.
+	MaxInFlight int
+	// MaxDocuments bounds the page and attachment bodies in flight or in
+	// hand (read, not yet handled by the Sink) over all Fetch calls, so
+	// that memory stays bounded when the Sink falls behind: a new page
+	// request waits for a place (robots.txt and the browser's requests do
+	// not). Zero means 64.
+	MaxDocuments int
+	// MaxConnections bounds the open connections of the Crawler's own
+	// transport (when Transport is nil). Its idle pool keeps room for the
+	// requests in flight (see Transport), so a dial seldom waits; when one
+	// must, the idle connections are closed first. Zero means 512.
+	MaxConnections int
 	// MaxBodySize caps a response body in bytes. A longer body is a failure
 	// ("truncated"), never delivered. Zero means 50 MB; negative means no
 	// cap.
@@ -61,9 +83,14 @@ type Options struct {
 	// wall-clock time); Site fields override it per site. Zero fields mean
 	// DefaultBudget's values (see Budget).
 	Budget Budget
-	// Transport is the HTTP transport under the crawler's retry layer. Nil
-	// means a clone of http.DefaultTransport keeping up to 32 idle
-	// connections per host.
+	// Transport is the HTTP transport under the crawler's retry and
+	// politeness layers. Nil means a clone of http.DefaultTransport with
+	// MaxConnections open connections at most, of which up to
+	// MaxConnections−2×MaxInFlight idle (32 per host): the requests in
+	// flight use at most MaxInFlight, and as many may be dialling. A
+	// request's delay counts from when the transport reports it written
+	// (httptrace WroteRequest, as net/http's transports do); with one that
+	// does not, from the end of the request.
 	Transport http.RoundTripper
 	// Browser is the path of a Chromium (or Chrome) executable, run
 	// headless to render the pages that need JavaScript: every HTML page of
@@ -87,14 +114,17 @@ type Options struct {
 
 // DefaultOptions are the recommended settings for real sites.
 var DefaultOptions = Options{
-	UserAgent:    DefaultUserAgent,
-	Delay:        time.Second,
-	Parallelism:  2,
-	MaxBodySize:  50 << 20,
-	Timeout:      30 * time.Second,
-	Retries:      3,
-	RetryBackoff: time.Second,
-	MaxRetryWait: 2 * time.Minute,
+	UserAgent:      DefaultUserAgent,
+	Delay:          time.Second,
+	Parallelism:    2,
+	MaxInFlight:    64,
+	MaxDocuments:   64,
+	MaxConnections: 512,
+	MaxBodySize:    50 << 20,
+	Timeout:        30 * time.Second,
+	Retries:        3,
+	RetryBackoff:   time.Second,
+	MaxRetryWait:   2 * time.Minute,
 }
 
 // Site is one site of the catalogue: where a crawl starts, which hosts it may
@@ -111,10 +141,13 @@ type Site struct {
 	// host exactly, and a leading "." or "*." matches every sub-domain too.
 	// Empty means the hosts of Start. Ports are ignored.
 	AllowedDomains []string
-	// Delay overrides Options.Delay for this site; nil means Options.Delay.
+	// Delay overrides Options.Delay for this site's requests; nil means
+	// Options.Delay. On a host shared with other sites, each request waits
+	// for its own site's delay since the host's previous request.
 	Delay *time.Duration
-	// Parallelism overrides Options.Parallelism; zero means
-	// Options.Parallelism.
+	// Parallelism overrides Options.Parallelism for this site's requests
+	// (a request waits while its host has that many in flight, whichever
+	// sites made them); zero means Options.Parallelism.
 	Parallelism int
 	// MaxPages, MaxDepth, StalePages and MaxDuration override the fields of
 	// Options.Budget for this site (see Budget): zero means the Options
@@ -179,6 +212,10 @@ func (s Site) Validate() error {
 type Crawler struct {
 	opts    Options
 	browser *browser // nil without Options.Browser
+	// gate schedules every request of every Fetch call by host (hosts.go).
+	gate *hostGate
+	// robots keeps the robots.txt files the Fetch calls read (robots.go).
+	robots *robotsCache
 	// big is the token of the one large body (over bigBody bytes) that
 	// may be read and handled at a time across all of the Crawler's
 	// Fetch calls (see bigBody).
@@ -227,14 +264,33 @@ func New(opts Options) *Crawler {
 	if opts.RenderTimeout <= 0 {
 		opts.RenderTimeout = 30 * time.Second
 	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = 64
+	}
+	if opts.MaxDocuments <= 0 {
+		opts.MaxDocuments = 64
+	}
+	if opts.MaxConnections <= 0 {
+		opts.MaxConnections = 512
+	}
+	var conns *connGate
 	if opts.Transport == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
+		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+		conns = newConnGate(opts.MaxConnections, d.DialContext)
+		conns.closeIdle = t.CloseIdleConnections
+		t.DialContext = conns.DialContext
 		// Keep a connection per parallel slot: the default of 2 idle
-		// connections per host closes and reopens the others.
+		// connections per host closes and reopens the others. The idle
+		// pool leaves room under MaxConnections for the requests in
+		// flight and their dials, so that the gate seldom has to close
+		// idle connections (zero would mean no limit).
 		t.MaxIdleConnsPerHost = 32
+		t.MaxIdleConns = max(opts.MaxConnections-2*opts.MaxInFlight, 1)
 		opts.Transport = t
 	}
-	c := &Crawler{opts: opts, big: make(chan struct{}, 1)}
+	c := &Crawler{opts: opts, big: make(chan struct{}, 1), gate: newHostGate(opts.MaxInFlight, opts.MaxDocuments, conns),
+		robots: newRobotsCache()}
 	if opts.Browser != "" {
 		c.browser = newBrowser(opts.Browser, opts.UserAgent, opts.BrowserTabs, opts.Logger)
 	}
@@ -250,6 +306,11 @@ func (c *Crawler) Close() error {
 	}
 	return c.browser.close()
 }
+
+// HostStats returns a snapshot of the Crawler's requests over all its
+// Fetch calls: hosts active and waiting, requests in flight and queued,
+// documents in hand, open connections and their peaks.
+func (c *Crawler) HostStats() HostStats { return c.gate.stats() }
 
 // Fetch makes one pass over site and hands every document to sink as it
 // arrives. If site's queue in State holds items of an interrupted run, Fetch

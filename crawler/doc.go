@@ -45,8 +45,14 @@
 // disallowed URL is never requested and counts as failure "robots"; a
 // robots.txt answering 4xx allows everything; one answering 5xx, or
 // unreachable, disallows the whole host for the run, failure
-// "robots: unreachable", retried next run), requests are limited
-// per host (delay with jitter, parallelism) with a descriptive User-Agent,
+// "robots: unreachable", retried next run; a file read is kept by the
+// Crawler for a day at most, shared by its sites), requests are scheduled per
+// host over all the sites of a Crawler (hosts.go: Delay is the least time
+// between two requests to a host, with jitter; Parallelism bounds those in
+// flight; robots.txt, retries, redirect hops and the browser's requests
+// included) and bounded over all hosts (MaxInFlight requests,
+// MaxDocuments bodies in hand, MaxConnections connections), with a
+// descriptive User-Agent,
 // bodies are capped (a longer body is failure "truncated", never delivered),
 // and only the allowed hosts are fetched (a redirect elsewhere is failure
 // "offsite redirect"). Timeouts, network errors, 429 and 5xx are retried with

@@ -94,10 +94,16 @@ func (d *Document) UTF8() []byte {
 	return decodeWith(d.Body, d.Charset)
 }
 
-// Sink receives every document of a crawl. Handle is called from the
-// crawler's fetching goroutines, concurrently (up to the per-host
-// parallelism), and must be safe for concurrent use. The Document, including
-// its Body, belongs to the sink once Handle is called.
+// Sink receives every document of a crawl. Handle is called concurrently,
+// for up to Options.MaxDocuments documents at once over all the Fetch calls
+// of a Crawler, and must be safe for concurrent use. The fetching does not
+// wait for it: the run's next requests go while Handle works, and a
+// document's place under MaxDocuments is given back only once Handle has
+// returned, so a sink that falls behind slows the page requests down
+// instead of letting bodies pile up. The crawler records the URL in State
+// (validators, hash) only after Handle returned nil, so that a URL recorded
+// has its document handled. The Document, including its Body, belongs to
+// the sink once Handle is called.
 //
 // Handle should return an error only for failures that should stop the crawl
 // (for example an unwritable store); the crawl then stops as if its context

@@ -48,6 +48,9 @@ type Event struct {
 	Document *Document
 	// Stats are the running totals of the site at the time of the event.
 	Stats Stats
+	// Hosts is the state of the Crawler's requests over all sites at the
+	// time of the event: hosts active and waiting, requests in flight.
+	Hosts HostStats
 }
 
 // Stats are the counters of one Fetch.

@@ -31,22 +31,27 @@ const (
 // run is the state of one Fetch. Its methods run on the dispatcher goroutine
 // (Fetch's own) and on colly's fetching goroutines.
 type run struct {
-	opts     Options
-	site     Site
-	sink     Sink
-	state    State
-	log      *slog.Logger
-	parent   context.Context // the caller's context
-	ctx      context.Context // parent, also cancelled when the sink or State fails
-	stop     context.CancelFunc
-	col      *colly.Collector
-	robots   *robots       // nil with Options.IgnoreRobots
-	big      chan struct{} // the Crawler's large-body token
-	match    matcher
-	allowed  []string // lower-case host entries; "." prefix = with sub-domains
-	start    time.Time
-	maxBody  int64
-	inflight int // cap on requests handed to colly and not finished
+	opts   Options
+	site   Site
+	sink   Sink
+	state  State
+	log    *slog.Logger
+	parent context.Context // the caller's context
+	ctx    context.Context // parent, also cancelled when the sink or State fails
+	stop   context.CancelFunc
+	col    *colly.Collector
+	robots *robots       // nil with Options.IgnoreRobots
+	big    chan struct{} // the Crawler's large-body token
+	gate   *hostGate     // the Crawler's per-host schedule
+	// robotsCache is the Crawler's robots.txt files (robots.go).
+	robotsCache *robotsCache
+	match       matcher
+	allowed     []string // lower-case host entries; "." prefix = with sub-domains
+	start       time.Time
+	maxBody     int64
+	// inflight caps the items handed to colly and not yet handed to the
+	// sink: waiting at the gate, in flight, or being rendered.
+	inflight int
 	// bodies are the bodies the transport read, by the id in their
 	// response's bodyHeader, until onResponse takes them; nextBody
 	// numbers them. Both are protected by mu.
@@ -73,7 +78,7 @@ type run struct {
 	finished   bool
 	lists      []Item // frontier: list pages, fetched first
 	others     []Item // frontier: reports and attachments
-	busy       int    // requests handed to colly and not finished
+	busy       int    // items handed to colly and not yet to the sink (see inflight)
 	dispatched int    // requests started (for MaxPages)
 	stats      Stats
 	errs       []error // one *FetchError per failed URL
@@ -93,17 +98,19 @@ func (c *Crawler) fetch(ctx context.Context, site Site, sink Sink) (Stats, error
 	}
 	r := &run{
 		opts: c.opts, site: site, sink: sink, state: c.opts.State, parent: ctx,
-		log:        c.opts.Logger.With("site", site.Name),
-		maxBody:    c.opts.MaxBodySize,
-		seen:       map[string]bool{},
-		listSeen:   map[string]bool{},
-		listCount:  map[string]int{},
-		reportSeen: map[string]bool{},
-		bodies:     map[string]*fetchedBody{},
-		wake:       make(chan struct{}, 1),
-		stats:      stats,
-		budget:     c.opts.Budget.override(site).resolve(DefaultBudget),
-		big:        c.big,
+		log:         c.opts.Logger.With("site", site.Name),
+		maxBody:     c.opts.MaxBodySize,
+		seen:        map[string]bool{},
+		listSeen:    map[string]bool{},
+		listCount:   map[string]int{},
+		reportSeen:  map[string]bool{},
+		bodies:      map[string]*fetchedBody{},
+		wake:        make(chan struct{}, 1),
+		stats:       stats,
+		budget:      c.opts.Budget.override(site).resolve(DefaultBudget),
+		big:         c.big,
+		gate:        c.gate,
+		robotsCache: c.robots,
 	}
 	r.ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
@@ -169,9 +176,9 @@ func (c *Crawler) fetch(ctx context.Context, site Site, sink Sink) (Stats, error
 			jitter = delay / 2
 		}
 	}
-	if err := r.newCollector(c.opts.Transport, par, delay, jitter); err != nil {
-		return r.stats, fmt.Errorf("crawler: site %s: %w", site.Name, err)
-	}
+	r.newCollector(c.opts.Transport, policy{par: par, delay: delay, jitter: jitter})
+	// Enough items to keep every allowed host busy, and as many waiting
+	// for their turn at the gate.
 	r.inflight = par * (len(r.allowed) + 1)
 
 	r.emit(Event{Type: EventStart})
@@ -272,8 +279,12 @@ func (r *run) allowedHost(host string) bool {
 // newCollector builds the run's colly collector: a fresh one per Fetch, so
 // that the run's context is its context and no visited set survives the run.
 // The crawler keeps its own seen set, so colly's (which marks URLs before
-// fetching them) is switched off.
-func (r *run) newCollector(base http.RoundTripper, par int, delay, jitter time.Duration) error {
+// fetching them) is switched off. Politeness is not colly's: its LimitRule
+// spaces requests per parallel slot and per collector, so a host with
+// parallelism 2 got two requests per delay, and two sites on one host each
+// got their own. The transport waits at the Crawler's gate instead, with
+// the site's policy (hosts.go).
+func (r *run) newCollector(base http.RoundTripper, pol policy) {
 	colBody := 0 // colly: 0 = unlimited
 	if r.maxBody > 0 {
 		// One byte more than the cap, so that a longer body is visible as
@@ -293,7 +304,7 @@ func (r *run) newCollector(base http.RoundTripper, par int, delay, jitter time.D
 	col.IgnoreRobotsTxt = true
 	col.SetRequestTimeout(0) // per attempt, in retryTransport
 	rt := &retryTransport{
-		base: base, retries: r.opts.Retries, backoff: r.opts.RetryBackoff, maxWait: r.opts.MaxRetryWait,
+		base: base, gate: r.gate, pol: pol, retries: r.opts.Retries, backoff: r.opts.RetryBackoff, maxWait: r.opts.MaxRetryWait,
 		timeout: r.opts.Timeout, runCtx: r.ctx, readBody: r.readBody,
 		onAttempt: func(*http.Request) {
 			r.mu.Lock()
@@ -310,7 +321,7 @@ func (r *run) newCollector(base http.RoundTripper, par int, delay, jitter time.D
 	}
 	col.WithTransport(rt)
 	if !r.opts.IgnoreRobots {
-		r.robots = newRobots(rt, r.opts.UserAgent)
+		r.robots = newRobots(rt, r.opts.UserAgent, r.robotsCache)
 	}
 	col.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
@@ -324,25 +335,10 @@ func (r *run) newCollector(base http.RoundTripper, par int, delay, jitter time.D
 		}
 		return nil
 	})
-	// One rule per allowed host: colly's LimitRule matches the request's
-	// host (with port), and each rule has its own parallelism slots.
-	var rules []*colly.LimitRule
-	for _, a := range r.allowed {
-		re := `^` + regexp.QuoteMeta(a) + `(:\d+)?$`
-		if strings.HasPrefix(a, ".") {
-			re = `^([^.]+\.)*` + regexp.QuoteMeta(a[1:]) + `(:\d+)?$`
-		}
-		rules = append(rules, &colly.LimitRule{DomainRegexp: re, Parallelism: par, Delay: delay, RandomDelay: jitter})
-	}
-	rules = append(rules, &colly.LimitRule{DomainGlob: "*", Parallelism: par, Delay: delay, RandomDelay: jitter})
-	if err := col.Limits(rules); err != nil {
-		return fmt.Errorf("limit rules: %w", err)
-	}
 	col.OnResponseHeaders(r.onHeaders)
 	col.OnResponse(r.onResponse)
 	col.OnError(r.onError)
 	r.col = col
-	return nil
 }
 
 // push adds an item to the in-memory frontier; r.mu must be held or the
@@ -509,6 +505,10 @@ func (r *run) onError(resp *colly.Response, err error) {
 	if cctx == nil && resp.Request != nil {
 		cctx = resp.Request.Ctx
 	}
+	if resp.Headers != nil {
+		// A body the transport read for a response colly then failed.
+		r.giveBody(r.takeBody(*resp.Headers))
+	}
 	if cctx == nil {
 		r.release()
 		return
@@ -539,7 +539,13 @@ func (r *run) onResponse(resp *colly.Response) {
 	if r.subResponseDone(resp) {
 		return // a request of a page in the browser (render.go)
 	}
-	defer r.release()
+	// The item's place among the run's items in flight is given back
+	// before the sink handles the document (below), so that a slow sink
+	// (a long parse, a commit) never holds back the fetching: the document
+	// keeps only its share of the Crawler's MaxDocuments, given back with
+	// its body (giveBody) once the sink returned and the URL is recorded.
+	release := sync.OnceFunc(r.release)
+	defer release()
 	it, _ := resp.Ctx.GetAny(ctxItem).(Item)
 	prev, _ := resp.Ctx.GetAny(ctxPrev).(Record)
 	hasPrev, _ := resp.Ctx.GetAny(ctxHasPrev).(bool)
@@ -641,6 +647,8 @@ func (r *run) onResponse(resp *colly.Response) {
 	if r.fatalErr() != nil {
 		return
 	}
+	// The links are queued: the next items may go while the sink works.
+	release()
 	if err := r.sink.Handle(r.ctx, doc); err != nil {
 		if r.parent.Err() != nil || r.timedOut() {
 			return // interrupted: the item stays queued
@@ -803,6 +811,7 @@ func (r *run) emit(ev Event) {
 		return
 	}
 	ev.Site = r.site.Name
+	ev.Hosts = r.gate.stats()
 	r.mu.Lock()
 	ev.Stats = r.stats.clone()
 	r.mu.Unlock()

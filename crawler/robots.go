@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/temoto/robotstxt"
 )
@@ -30,6 +31,12 @@ import (
 //     "robots: unreachable" and are retried by the next run;
 //   - redirects are followed, to any host, up to robotsMaxRedirects hops
 //     (§2.3.1.2); a longer chain counts as unreachable.
+//
+// A file read (2xx) or found unavailable (4xx) is also kept by the Crawler
+// for robotsTTL (§2.4 allows a day), so that the sites sharing a host read
+// its robots.txt once per crawl, not once each: it is one more request to a
+// host whose delay they share. An unreachable verdict stays the run's own:
+// the next run (of any site) asks again.
 
 const (
 	// robotsMaxSize is how much of a robots.txt is read: RFC 9309 §2.5
@@ -38,12 +45,91 @@ const (
 	// robotsMaxRedirects is the number of redirects followed for
 	// robots.txt (RFC 9309 §2.3.1.2: at least five).
 	robotsMaxRedirects = 5
+	// robotsTTL is how long a Crawler keeps a robots.txt it read (RFC
+	// 9309 §2.4: no more than 24 hours).
+	robotsTTL = 24 * time.Hour
 )
+
+// robotsCache holds the robots.txt files a Crawler's runs read, by
+// scheme://host[:port], and the reads in progress, so that two runs on one
+// host read it once. It is safe for concurrent use.
+type robotsCache struct {
+	mu    sync.Mutex // protects files and the fields of its entries
+	files map[string]*robotsFile
+}
+
+// robotsFile is a robots.txt read (or found unavailable), or being read.
+type robotsFile struct {
+	done chan struct{} // closed when the read is over
+	data *robotstxt.RobotsData
+	at   time.Time
+}
+
+func newRobotsCache() *robotsCache { return &robotsCache{files: map[string]*robotsFile{}} }
+
+// lookup returns origin's file when one was read less than robotsTTL ago
+// (done is closed) or is being read (wait for done, then look up again).
+// Otherwise it returns a new entry and mine: the caller reads the file and
+// must call settle.
+func (c *robotsCache) lookup(origin string) (f *robotsFile, mine bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f := c.files[origin]; f != nil && (f.at.IsZero() || time.Since(f.at) < robotsTTL) {
+		return f, false
+	}
+	f = &robotsFile{done: make(chan struct{})}
+	c.files[origin] = f
+	return f, true
+}
+
+// settle ends the read of f: with data, the file is kept; without (the
+// file is unreachable, or the run stopped), it is forgotten, so that the
+// next lookup reads it again.
+func (c *robotsCache) settle(origin string, f *robotsFile, data *robotstxt.RobotsData) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if data != nil {
+		f.data, f.at = data, time.Now()
+	} else if c.files[origin] == f {
+		delete(c.files, origin)
+	}
+	close(f.done)
+}
+
+// read returns origin's robots.txt from the cache, or reads it with fetch
+// (once for all the runs asking at the same time).
+func (c *robotsCache) read(ctx context.Context, origin string, fetch func() (*robotstxt.RobotsData, error)) (*robotstxt.RobotsData, error) {
+	for {
+		f, mine := c.lookup(origin)
+		if mine {
+			data, err := fetch()
+			if err != nil {
+				data = nil
+			}
+			c.settle(origin, f, data)
+			return data, err
+		}
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		c.mu.Lock()
+		data := f.data
+		c.mu.Unlock()
+		if data != nil {
+			return data, nil
+		}
+		// The other run found it unreachable, or stopped: this run asks
+		// for itself.
+	}
+}
 
 // robots holds the robots.txt verdicts of one Fetch, per host.
 type robots struct {
 	client *http.Client
 	agent  string
+	cache  *robotsCache // the Crawler's; nil keeps nothing
 
 	mu    sync.Mutex // protects hosts
 	hosts map[string]*robotsHost
@@ -56,7 +142,7 @@ type robotsHost struct {
 	err  error                 // wraps ErrRobotsUnreachable when unreachable
 }
 
-func newRobots(rt http.RoundTripper, agent string) *robots {
+func newRobots(rt http.RoundTripper, agent string, cache *robotsCache) *robots {
 	client := &http.Client{
 		Transport: rt,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -67,7 +153,7 @@ func newRobots(rt http.RoundTripper, agent string) *robots {
 			return nil
 		},
 	}
-	return &robots{client: client, agent: agent, hosts: map[string]*robotsHost{}}
+	return &robots{client: client, agent: agent, cache: cache, hosts: map[string]*robotsHost{}}
 }
 
 // check says whether u may be fetched: nil, ErrRobotsDisallowed, an error
@@ -83,7 +169,14 @@ func (rb *robots) check(ctx context.Context, u *url.URL) error {
 		rb.hosts[key] = h
 	}
 	rb.mu.Unlock()
-	h.once.Do(func() { h.data, h.err = rb.fetch(ctx, key) })
+	h.once.Do(func() {
+		fetch := func() (*robotstxt.RobotsData, error) { return rb.fetch(ctx, key) }
+		if rb.cache == nil {
+			h.data, h.err = fetch()
+			return
+		}
+		h.data, h.err = rb.cache.read(ctx, key, fetch)
+	})
 	if h.err != nil {
 		if ctx.Err() != nil && !errors.Is(h.err, ErrRobotsUnreachable) {
 			// Interrupted: fetch it again next time.

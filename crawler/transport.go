@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"time"
@@ -20,12 +21,18 @@ import (
 // them itself.
 const origContentType = "X-Nianbao-Content-Type"
 
-// retryTransport is the http.RoundTripper under colly. Per attempt it applies
-// the timeout; it retries timeouts, network errors, 408, 429 and 5xx (except
+// retryTransport is the http.RoundTripper under colly. Per attempt it waits
+// for the host's turn at the Crawler's gate (hosts.go) and applies the
+// timeout; it retries timeouts, network errors, 408, 429 and 5xx (except
 // 501 and the 521 challenge) with exponential backoff or the server's
-// Retry-After, both capped.
+// Retry-After, both capped. A backoff holds no place at the gate.
 type retryTransport struct {
-	base    http.RoundTripper
+	base http.RoundTripper
+	// gate and pol schedule every attempt by host: the site's delay,
+	// jitter and parallelism, shared with every other Fetch of the
+	// Crawler on the same host. A nil gate sends at once (tests).
+	gate    *hostGate
+	pol     policy
 	retries int
 	backoff time.Duration
 	maxWait time.Duration
@@ -39,8 +46,9 @@ type retryTransport struct {
 	onRetry func(req *http.Request, reason string, status int, wait time.Duration)
 	// readBody, when set, reads the body of a final response that is not
 	// a redirect, within the attempt's time (see body.go); its error fails
-	// the request, without a retry.
-	readBody func(req *http.Request, resp *http.Response) error
+	// the request, without a retry. A body it keeps for the Sink keeps
+	// the attempt's document share of the gate (gateSlot.keep).
+	readBody func(req *http.Request, resp *http.Response, slot *gateSlot) error
 }
 
 // retryable reports whether a status is worth another attempt.
@@ -55,17 +63,35 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if parent == context.Background() && t.runCtx != nil {
 		parent = t.runCtx
 	}
+	// A document is a page or attachment whose body goes to the Sink;
+	// robots.txt and the browser's requests are none.
+	doc := req.Context().Value(noReadKey{}) == nil && req.Header.Get(browserMarker) == ""
 	for attempt := 0; ; attempt++ {
+		var slot *gateSlot
+		if t.gate != nil {
+			var err error
+			if slot, err = t.gate.acquire(parent, hostKey(req.URL), t.pol, doc); err != nil {
+				return nil, err
+			}
+		}
 		if t.onAttempt != nil && req.URL.Path != "/robots.txt" {
 			t.onAttempt(req)
 		}
+		// The attempt's time starts when it may be sent, not while it
+		// waits for its host.
 		ctx, cancel := context.WithTimeout(parent, t.timeout)
+		if slot != nil {
+			// The host's next delay counts from when this request was
+			// written, after any dial.
+			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { slot.started() }})
+		}
 		r := req.Clone(ctx)
 		r.Header.Del(browserMarker) // for the redirect handler only
 		if attempt > 0 && req.Body != nil && req.GetBody != nil {
 			b, err := req.GetBody()
 			if err != nil {
 				cancel()
+				slot.close()
 				return nil, err
 			}
 			r.Body = b
@@ -77,6 +103,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		status := 0
 		if err != nil {
 			cancel()
+			slot.close()
 			if parent.Err() != nil || last {
 				return nil, err
 			}
@@ -88,9 +115,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		} else {
 			if !retryable(resp.StatusCode) || last {
 				keepContentType(resp.Header)
-				resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+				// The attempt ends when its body is closed: read by
+				// readBody, or by its caller (robots.txt, a redirect).
+				resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel, slot: slot}
 				if t.readBody != nil && !isRedirect(resp) {
-					if err := t.readBody(r, resp); err != nil {
+					if err := t.readBody(r, resp, slot); err != nil {
 						resp.Body.Close()
 						return nil, err
 					}
@@ -104,6 +133,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 			resp.Body.Close()
 			cancel()
+			slot.close()
 		}
 		if wait <= 0 {
 			wait = t.backoff << attempt
@@ -167,14 +197,17 @@ func keepContentType(h http.Header) {
 	h.Set("Content-Type", mt)
 }
 
-// cancelBody releases the attempt's context when the body is closed.
+// cancelBody releases the attempt's context and its place at the gate
+// when the body is closed.
 type cancelBody struct {
 	io.ReadCloser
 	cancel context.CancelFunc
+	slot   *gateSlot // nil without a gate
 }
 
 func (b *cancelBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.cancel()
+	b.slot.close()
 	return err
 }

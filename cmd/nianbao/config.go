@@ -29,12 +29,18 @@ type Config struct {
 	DB string `yaml:"db"`
 	// UserAgent is sent with every request; it should name a contact.
 	UserAgent string `yaml:"user_agent"`
-	// Delay is the pause between two requests to one host, jittered.
+	// Delay is the least time between two requests to one host, over all
+	// sites, jittered up to half as much again.
 	Delay Duration `yaml:"delay"`
 	// Parallelism is the number of requests in flight per host.
 	Parallelism int `yaml:"parallelism"`
-	// ConcurrentSites is how many sites are crawled at the same time.
+	// ConcurrentSites is how many sites are crawled at the same time; no
+	// more at once on a start host than its parallelism.
 	ConcurrentSites int `yaml:"concurrent_sites"`
+	// MaxInFlight bounds the requests in flight over all hosts.
+	MaxInFlight int `yaml:"max_in_flight"`
+	// MaxConnections bounds the connections open over all hosts.
+	MaxConnections int `yaml:"max_connections"`
 	// MaxBodySize caps every response body; a longer body is a failure
 	// ("truncated"), never stored as complete. Bytes, or "50MB", "512KiB".
 	MaxBodySize ByteSize `yaml:"max_body_size"`
@@ -256,7 +262,9 @@ func DefaultConfig() *Config {
 		UserAgent:       "nianbao/1.0 (+https://example.org/contact)",
 		Delay:           Duration(time.Second),
 		Parallelism:     2,
-		ConcurrentSites: 4,
+		ConcurrentSites: 512,
+		MaxInFlight:     crawler.DefaultOptions.MaxInFlight,
+		MaxConnections:  crawler.DefaultOptions.MaxConnections,
 		MaxBodySize:     50 << 20,
 		Retries:         3,
 		Timeout:         Duration(60 * time.Second),
@@ -553,6 +561,10 @@ func (c *Config) Validate() error {
 		return c.errAt("parallelism", errors.New("must be at least 1"))
 	case c.ConcurrentSites < 1:
 		return c.errAt("concurrent_sites", errors.New("must be at least 1"))
+	case c.MaxInFlight < 1:
+		return c.errAt("max_in_flight", errors.New("must be at least 1"))
+	case c.MaxConnections < 1:
+		return c.errAt("max_connections", errors.New("must be at least 1"))
 	case c.MaxBodySize <= 0:
 		return c.errAt("max_body_size", errors.New("must be positive"))
 	case c.Retries < 0:

@@ -36,8 +36,9 @@ sites:
 	if cfg.UserAgent != "nianbao/1.0 (+https://example.org/contact)" {
 		t.Errorf("user_agent = %q", cfg.UserAgent)
 	}
-	if cfg.Delay.D() != time.Second || cfg.Parallelism != 2 || cfg.ConcurrentSites != 4 {
-		t.Errorf("delay %v parallelism %d concurrent_sites %d, want 1s 2 4", cfg.Delay, cfg.Parallelism, cfg.ConcurrentSites)
+	if cfg.Delay.D() != time.Second || cfg.Parallelism != 2 || cfg.ConcurrentSites != 512 || cfg.MaxInFlight != 64 || cfg.MaxConnections != 512 {
+		t.Errorf("delay %v parallelism %d concurrent_sites %d max_in_flight %d max_connections %d, want 1s 2 512 64 512",
+			cfg.Delay, cfg.Parallelism, cfg.ConcurrentSites, cfg.MaxInFlight, cfg.MaxConnections)
 	}
 	if cfg.MaxBodySize != 50<<20 || cfg.Retries != 3 || cfg.Timeout.D() != time.Minute {
 		t.Errorf("max_body_size %d retries %d timeout %v, want 52428800 3 1m0s", cfg.MaxBodySize, cfg.Retries, cfg.Timeout)
@@ -109,6 +110,8 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"StartOffDomain", "sites:\n  - name: a\n    start: [\"http://a.example/\"]\n    allowed_domains: [b.example]\n", 3, "sites[0].start[0]", "not in allowed_domains"},
 		{"BadSchedule", "schedule: every night\nsites:\n  - name: a\n    start: [\"http://a.example/\"]\n", 1, "schedule", "want 5 cron fields"},
 		{"ZeroParallelism", "parallelism: 0\nsites:\n  - name: a\n    start: [\"http://a.example/\"]\n", 1, "parallelism", "at least 1"},
+		{"ZeroInFlight", "max_in_flight: 0\nsites:\n  - name: a\n    start: [\"http://a.example/\"]\n", 1, "max_in_flight", "at least 1"},
+		{"ZeroConnections", "max_connections: 0\nsites:\n  - name: a\n    start: [\"http://a.example/\"]\n", 1, "max_connections", "at least 1"},
 		{"NoSites", "db: x.db\n", 0, "sites", "no sites"},
 		{"BadSize", "max_body_size: lots\n", 1, "max_body_size", "invalid size"},
 		// The agencies: section (issue 12).

@@ -15,8 +15,6 @@ import (
 	"time"
 	"unicode"
 
-	"golang.org/x/sync/errgroup"
-
 	"nianbao/crawler"
 	"nianbao/parser"
 	"nianbao/store"
@@ -29,10 +27,14 @@ pages (list pages, pagination, gkmlpt and Hanweb list APIs), fetches report
 pages and their attachments politely (robots.txt, per-host delay and
 parallelism, conditional requests), archives every body in the database,
 parses it and stores each report (agency, year) as a new version when its
-numbers changed. Sites run in parallel (concurrent_sites in the config).
+numbers changed. Sites run in parallel (concurrent_sites in the config),
+no more of them at once on a start host than its parallelism: a host's
+delay is shared by every site on it.
 
-On a terminal a progress line shows pages, reports, failures and the site
-being crawled; otherwise progress goes to stderr as log lines. A summary
+On a terminal a progress line shows sites done, hosts with a request in
+flight (active) and hosts waiting for their delay, pages, reports, failures
+and the site last heard from; otherwise progress goes to stderr as log
+lines. A summary
 per site is printed at the end. Ctrl-C stops cleanly; the next crawl resumes
 the unfinished queue. URLs that failed are retried by the next crawl. Before
 fetching, a crawl parses again, from the archive, any body archived without a
@@ -115,6 +117,8 @@ type crawlResult struct {
 	Healed int
 	// Browser is set when the crawl had a browser to render with.
 	Browser bool
+	// Hosts is the crawler's request state at the end (peaks included).
+	Hosts crawler.HostStats
 }
 
 // siteSummary is the outcome of one site.
@@ -182,21 +186,23 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	}
 	browser, _ := cfg.browserPath() // checked by Validate
 	c := crawler.New(crawler.Options{
-		UserAgent:     cfg.UserAgent,
-		Delay:         cfg.Delay.D(),
-		RandomDelay:   jitter,
-		Parallelism:   cfg.Parallelism,
-		MaxBodySize:   int64(cfg.MaxBodySize),
-		Timeout:       cfg.Timeout.D(),
-		Retries:       cfg.Retries,
-		IgnoreRobots:  cfg.IgnoreRobots,
-		Budget:        cfg.budget(),
-		Logger:        logger,
-		State:         state,
-		OnEvent:       prog.event,
-		Browser:       browser,
-		BrowserTabs:   cfg.BrowserTabs,
-		RenderTimeout: cfg.RenderTimeout.D(),
+		UserAgent:      cfg.UserAgent,
+		Delay:          cfg.Delay.D(),
+		RandomDelay:    jitter,
+		Parallelism:    cfg.Parallelism,
+		MaxInFlight:    cfg.MaxInFlight,
+		MaxConnections: cfg.MaxConnections,
+		MaxBodySize:    int64(cfg.MaxBodySize),
+		Timeout:        cfg.Timeout.D(),
+		Retries:        cfg.Retries,
+		IgnoreRobots:   cfg.IgnoreRobots,
+		Budget:         cfg.budget(),
+		Logger:         logger,
+		State:          state,
+		OnEvent:        prog.event,
+		Browser:        browser,
+		BrowserTabs:    cfg.BrowserTabs,
+		RenderTimeout:  cfg.RenderTimeout.D(),
 	})
 	defer c.Close()
 
@@ -204,44 +210,49 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	summaries := make([]siteSummary, len(sites))
 	var failMu sync.Mutex // protects failures
 	var failures []store.URLFailure
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(cfg.ConcurrentSites)
+	csites := make([]crawler.Site, len(sites))
+	hosts := make([][]string, len(sites)) // each site's start hosts
+	perHost := make([]int, len(sites))    // sites at once on them: the parallelism
 	for i, s := range sites {
-		g.Go(func() error {
-			site := crawler.Site{Name: s.Name, Start: s.Start, AllowedDomains: siteDomains(s), Parallelism: cfg.siteParallelism(s),
-				ReportPattern: s.ReportPattern, ListPattern: s.ListPattern, Render: s.Render}
-			siteBudget(&site, s)
-			if s.Delay != nil {
-				d := s.Delay.D()
-				site.Delay = &d
-			}
-			stats, err := c.Fetch(gctx, site, pipe)
-			summaries[i] = siteSummary{Name: s.Name, Stats: stats}
-			var fatal []error
-			for _, e := range flattenErrors(err) {
-				var fe *crawler.FetchError
-				switch {
-				case errors.As(e, &fe):
-					failMu.Lock()
-					failures = append(failures, store.URLFailure{URL: fe.URL, Site: s.Name, Reason: fe.Reason, Status: fe.Status, Error: fe.Error(), At: time.Now()})
-					failMu.Unlock()
-				case errors.Is(e, context.Canceled) && ctx.Err() != nil:
-					// Interrupted; reported once below.
-				default:
-					fatal = append(fatal, e)
-				}
-			}
-			if ferr := state.Flush(); ferr != nil {
-				fatal = append(fatal, ferr)
-			}
-			if len(fatal) > 0 {
-				summaries[i].Err = errors.Join(fatal...)
-				return fmt.Errorf("site %s: %w", s.Name, summaries[i].Err)
-			}
-			return nil
-		})
+		site := crawler.Site{Name: s.Name, Start: s.Start, AllowedDomains: siteDomains(s), Parallelism: cfg.siteParallelism(s),
+			ReportPattern: s.ReportPattern, ListPattern: s.ListPattern, Render: s.Render}
+		siteBudget(&site, s)
+		if s.Delay != nil {
+			d := s.Delay.D()
+			site.Delay = &d
+		}
+		csites[i], hosts[i], perHost[i] = site, site.Hosts(), site.Parallelism
 	}
-	gerr := g.Wait()
+	// Sites run concurrent_sites at a time, and no more at once on a host
+	// than its parallelism (the crawler shares a host's delay among its
+	// sites anyway).
+	gerr := runSitesByHost(ctx, hosts, perHost, cfg.ConcurrentSites, func(gctx context.Context, i int) error {
+		s, site := sites[i], csites[i]
+		stats, err := c.Fetch(gctx, site, pipe)
+		summaries[i] = siteSummary{Name: s.Name, Stats: stats}
+		var fatal []error
+		for _, e := range flattenErrors(err) {
+			var fe *crawler.FetchError
+			switch {
+			case errors.As(e, &fe):
+				failMu.Lock()
+				failures = append(failures, store.URLFailure{URL: fe.URL, Site: s.Name, Reason: fe.Reason, Status: fe.Status, Error: fe.Error(), At: time.Now()})
+				failMu.Unlock()
+			case errors.Is(e, context.Canceled) && ctx.Err() != nil:
+				// Interrupted; reported once below.
+			default:
+				fatal = append(fatal, e)
+			}
+		}
+		if ferr := state.Flush(); ferr != nil {
+			fatal = append(fatal, ferr)
+		}
+		if len(fatal) > 0 {
+			summaries[i].Err = errors.Join(fatal...)
+			return fmt.Errorf("site %s: %w", s.Name, summaries[i].Err)
+		}
+		return nil
+	})
 	prog.stop()
 	flushErr := state.Flush()
 	results, finErr := pipe.finish(ctx, ctx.Err() != nil)
@@ -280,7 +291,7 @@ func crawlSitesDB(ctx context.Context, db *store.DB, cfg *Config, sites []SiteCo
 	}
 	runErr := db.FinishRun(run)
 
-	res := &crawlResult{RunID: runID, Sites: summaries, Healed: pipe.healed, Browser: browser != ""}
+	res := &crawlResult{RunID: runID, Sites: summaries, Healed: pipe.healed, Browser: browser != "", Hosts: c.HostStats()}
 	if !out.quietSummary {
 		printCrawlSummary(out.stdout, res, failures, interrupted)
 	}
@@ -450,6 +461,7 @@ type progress struct {
 
 	mu      sync.Mutex // protects the fields below and writes to w
 	stats   map[string]crawler.Stats
+	hosts   crawler.HostStats // the latest event's, over all sites
 	done    int
 	current string
 	last    time.Time
@@ -522,6 +534,7 @@ func (p *progress) event(ev crawler.Event) {
 		return
 	}
 	p.stats[ev.Site] = ev.Stats
+	p.hosts = ev.Hosts
 	p.current = ev.Site
 	if ev.Type == crawler.EventDone {
 		p.done++
@@ -557,8 +570,8 @@ func (p *progress) totalsLocked() (pages, reports, notMod, failed int) {
 
 func (p *progress) drawLocked() {
 	pages, reports, notMod, failed := p.totalsLocked()
-	line := fmt.Sprintf("crawl: sites %d/%d · pages %d · reports %d · not modified %d · failures %d · %s",
-		p.done, p.sites, pages, reports, notMod, failed, p.current)
+	line := fmt.Sprintf("crawl: sites %d/%d · hosts %d active, %d waiting · pages %d · reports %d · not modified %d · failures %d · %s",
+		p.done, p.sites, p.hosts.Active, p.hosts.Waiting, pages, reports, notMod, failed, p.current)
 	fmt.Fprint(p.w, "\r\033[K"+line)
 	p.shown = true
 }
@@ -571,8 +584,8 @@ func (p *progress) logLocked(msg, site string, st crawler.Stats) {
 		fmt.Fprintf(&b, " site=%q pages=%d reports=%d not_modified=%d failed=%d pending=%d",
 			site, st.Lists+st.Reports+st.Attachments, st.Reports+st.Attachments, st.NotModified, st.Failed, st.Pending)
 	} else {
-		fmt.Fprintf(&b, " sites_done=%d/%d pages=%d reports=%d not_modified=%d failed=%d current=%q",
-			p.done, p.sites, pages, reports, notMod, failed, p.current)
+		fmt.Fprintf(&b, " sites_done=%d/%d hosts_active=%d hosts_waiting=%d in_flight=%d pages=%d reports=%d not_modified=%d failed=%d current=%q",
+			p.done, p.sites, p.hosts.Active, p.hosts.Waiting, p.hosts.InFlight, pages, reports, notMod, failed, p.current)
 	}
 	fmt.Fprintln(p.w, b.String())
 }

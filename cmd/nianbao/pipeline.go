@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -47,12 +48,24 @@ import (
 // Handle is called concurrently by the crawler. Problems with one document
 // (a parse error, a report without a year) are counted and recorded in the
 // run, not returned: Handle returns an error only when the store fails.
+//
+// Parsing is off the fetch path (issue 11): the crawler hands a document
+// over after releasing its fetch slot, and keeps up to
+// crawler.Options.MaxDocuments documents in Handle at once (more page
+// requests wait when they are all taken: backpressure). Of those, at most
+// GOMAXPROCS parse at a time (parse below); the others wait for a core or
+// for the group commit, so that many documents share one fsync while the
+// parse uses every core and no more memory than one parse per core. Handle
+// still returns only once the document's body, report and outcome are
+// committed, so the crawler records the URL after its outcome.
 type pipeline struct {
 	db     *store.DB
 	parser *parser.Parser
 	runID  string
 	log    *slog.Logger
 	docs   *docBatcher
+	// parsing holds one token per parse running (cap GOMAXPROCS).
+	parsing chan struct{}
 	// hook, when set (tests only), is called at named points of the work
 	// on a document: "parsed" (decided, nothing written), "committed"
 	// (body, report and outcome written, crawl state not yet) and
@@ -124,7 +137,8 @@ func newPipeline(db *store.DB, p *parser.Parser, runID string, log *slog.Logger)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &pipeline{db: db, parser: p, runID: runID, log: log, docs: &docBatcher{db: db}, pages: map[string]*pageEntry{},
+	return &pipeline{db: db, parser: p, runID: runID, log: log, docs: &docBatcher{db: db}, parsing: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		pages:    map[string]*pageEntry{},
 		deferred: map[string]deferredReport{}, sites: map[string]*siteResult{}}
 }
 
@@ -289,8 +303,11 @@ func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOpt
 		return nil
 	}
 
-	r, err := p.parser.Parse(doc.Body, parser.Source{URL: doc.URL, FetchedAt: fetched, ContentType: doc.ContentType,
+	r, err := p.parse(ctx, doc.Body, parser.Source{URL: doc.URL, FetchedAt: fetched, ContentType: doc.ContentType,
 		Agency: doc.Site, Title: title, LinkText: linkText, Published: doc.Published})
+	if ctx.Err() != nil && r == nil && errors.Is(err, ctx.Err()) {
+		return err // interrupted while waiting for a core: nothing written
+	}
 	var problem error
 	reason := ""
 	// A document abandoned at a parse limit is archived and recorded in
@@ -351,6 +368,19 @@ func (p *pipeline) handle(ctx context.Context, doc crawler.Document, o handleOpt
 	p.mu.Unlock()
 	p.log.Debug("report", "site", doc.Site, "agency", r.Agency, "year", r.Year, "format", r.Format, "version", res.Report.Version, "changed", res.Report.Changed, "url", doc.URL)
 	return nil
+}
+
+// parse parses body on one of the pipeline's GOMAXPROCS parse slots; it
+// returns ctx's error, without parsing, when ctx ends while it waits for
+// one.
+func (p *pipeline) parse(ctx context.Context, body []byte, src parser.Source) (*parser.Report, error) {
+	select {
+	case p.parsing <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-p.parsing }()
+	return p.parser.Parse(body, src)
 }
 
 // put writes one document through the group commit and counts a new
@@ -624,7 +654,9 @@ func (p *pipeline) archived(url string) (known, noTables bool, c store.Capture, 
 	if err != nil {
 		return false, false, store.Capture{}, fmt.Errorf("read archived %s: %w", url, err)
 	}
-	r, err := p.parser.Parse(body, parser.Source{URL: url, ContentType: c.ContentType, Agency: c.Agency, Title: c.Title,
+	// Not cut short by an interruption: a parse error here would read as
+	// "no tables known" and decide the attachment wrongly.
+	r, err := p.parse(context.Background(), body, parser.Source{URL: url, ContentType: c.ContentType, Agency: c.Agency, Title: c.Title,
 		LinkText: c.LinkText, Published: c.Published})
 	if err != nil {
 		return false, false, c, nil
